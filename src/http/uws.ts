@@ -1,0 +1,214 @@
+// uWebSockets.js engine (npm uws-pack, pinned). uWS hands out request data only inside its callbacks:
+// headers are read at once, body chunks are copied (uWS neuters them on return), and every write from an
+// async context is corked.
+import { App, us_listen_socket_close, us_socket_local_port } from 'uws-pack';
+import type { HttpResponse, HttpRequest, us_listen_socket } from 'uws-pack';
+import { PushBody, ClientAbortedError } from './body.js';
+import type { HttpServer, HttpServerOptions } from './engine.js';
+import { InFlight } from './engine.js';
+import type { S3Request, S3Response } from '../s3/request.js';
+import { STATUS_CODES } from 'node:http';
+
+const STATUS_TEXT: Record<number, string> = {};
+for (const [code, text] of Object.entries(STATUS_CODES)) STATUS_TEXT[Number(code)] = `${code} ${text}`;
+
+export async function startUws(opts: HttpServerOptions): Promise<HttpServer> {
+  const inFlight = new InFlight();
+  const open = new Set<HttpResponse>();
+  const app = App();
+  app.any('/*', (res, req) => {
+    onRequest(res, req, opts, inFlight, open);
+  });
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(opts.host, opts.port, (s) =>
+      s ? resolve(s) : reject(new Error(`uWS could not listen on ${opts.host}:${opts.port}`)),
+    );
+  });
+  let listening = true;
+  return {
+    engine: 'uws',
+    port: us_socket_local_port(listenSocket),
+    stopListening() {
+      if (listening) us_listen_socket_close(listenSocket);
+      listening = false;
+    },
+    inFlight: () => inFlight.count,
+    closeAll() {
+      for (const res of open) res.close();
+      app.close();
+    },
+  };
+}
+
+function onRequest(
+  res: HttpResponse,
+  req: HttpRequest,
+  opts: HttpServerOptions,
+  inFlight: InFlight,
+  open: Set<HttpResponse>,
+): void {
+  const headers: Record<string, string> = {};
+  req.forEach((k, v) => {
+    headers[k] = k in headers ? `${headers[k]},${v}` : v;
+  });
+  const method = req.getCaseSensitiveMethod().toUpperCase();
+  const rawPath = req.getUrl();
+  const rawQuery = req.getQuery() ?? '';
+  const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+  const abort = new AbortController();
+  const state = { aborted: false, done: false };
+  inFlight.enter();
+  open.add(res);
+  const finish = (): void => {
+    if (state.done) return;
+    state.done = true;
+    open.delete(res);
+    inFlight.leave();
+  };
+  const body = new PushBody({ pause: () => res.pause(), resume: () => res.resume() });
+  res.onAborted(() => {
+    state.aborted = true;
+    body.fail(new ClientAbortedError());
+    abort.abort(new ClientAbortedError());
+    finish();
+  });
+  const expectsBody = headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined;
+  if (expectsBody) {
+    res.onData((chunk, isLast) => {
+      if (chunk.byteLength > 0) body.push(new Uint8Array(chunk.slice(0)));
+      if (isLast) body.end();
+    });
+  } else {
+    body.end();
+  }
+  const s3req: S3Request = { method, rawPath, rawQuery, headers, body, remoteAddress, signal: abort.signal };
+  void opts
+    .handler(s3req)
+    .then((r) => writeResponse(res, r, state, opts, method === 'HEAD'))
+    .catch(() => {
+      if (!state.aborted) res.close();
+    })
+    .finally(finish);
+}
+
+async function writeResponse(
+  res: HttpResponse,
+  r: S3Response,
+  state: { aborted: boolean },
+  opts: HttpServerOptions,
+  isHead: boolean,
+): Promise<void> {
+  if (state.aborted) return;
+  const writeHead = (): void => {
+    res.writeStatus(STATUS_TEXT[r.status] ?? String(r.status));
+    for (const [k, v] of Object.entries(r.headers)) {
+      if (k !== 'content-length') res.writeHeader(k, v);
+    }
+  };
+  const declared = r.headers['content-length'];
+  if (isHead || r.body === undefined) {
+    res.cork(() => {
+      writeHead();
+      if (declared !== undefined) res.endWithoutBody(Number(declared));
+      else if (r.status === 204 || r.status === 304) res.endWithoutBody();
+      else res.end();
+    });
+    return;
+  }
+  if (typeof r.body === 'string' || r.body instanceof Uint8Array) {
+    const bytes = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+    res.cork(() => {
+      writeHead();
+      res.end(bytes);
+    });
+    opts.onBytesOut?.(bytes.byteLength);
+    return;
+  }
+  await streamBody(res, r.body, declared === undefined ? undefined : Number(declared), writeHead, state, opts);
+}
+
+/**
+ * Streams with backpressure: with a declared length, tryEnd writes what the socket takes and onWritable
+ * resumes from the offset it reports; otherwise chunked encoding with write().
+ */
+async function streamBody(
+  res: HttpResponse,
+  body: AsyncIterable<Uint8Array>,
+  total: number | undefined,
+  writeHead: () => void,
+  state: { aborted: boolean },
+  opts: HttpServerOptions,
+): Promise<void> {
+  let headWritten = false;
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (state.aborted) return;
+      if (next.done) break;
+      const chunk = next.value;
+      let ok = true;
+      let responded = false;
+      const start = res.getWriteOffset();
+      res.cork(() => {
+        if (!headWritten) writeHead();
+        headWritten = true;
+        if (total !== undefined) [ok, responded] = res.tryEnd(chunk, total);
+        else ok = res.write(chunk);
+      });
+      opts.onBytesOut?.(chunk.byteLength);
+      if (responded) return;
+      if (!ok) await drained(res, chunk, start, total, state);
+      if (state.aborted) return;
+    }
+    res.cork(() => {
+      if (!headWritten) writeHead();
+      if (total === undefined) res.end();
+      else if (!headWritten || res.getWriteOffset() < total) {
+        // The body ended short of its declared length: never leave the client waiting for bytes.
+        res.close();
+      }
+    });
+  } catch (err) {
+    // The bytes after a 200 has started cannot be taken back: closing is the only honest signal.
+    if (!state.aborted) res.close();
+    throw err;
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+function drained(
+  res: HttpResponse,
+  chunk: Uint8Array,
+  start: number,
+  total: number | undefined,
+  state: { aborted: boolean },
+): Promise<void> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+      clearInterval(poll);
+      resolve();
+    };
+    // onAborted does not wake a pending onWritable, so a dead client is noticed here.
+    const poll = setInterval(() => state.aborted && settle(), 1000);
+    res.onWritable((offset) => {
+      if (settled) return true;
+      if (state.aborted) {
+        settle();
+        return true;
+      }
+      let ok: boolean;
+      if (total !== undefined) {
+        const rest = chunk.subarray(offset - start);
+        [ok] = res.tryEnd(rest, total);
+      } else {
+        ok = true;
+      }
+      if (ok) settle();
+      return ok;
+    });
+  });
+}

@@ -1,0 +1,64 @@
+// Prometheus metrics (prom-client), fed from the request-end channel. Labels: operation, bucket-free
+// status class — never object keys (DESIGN §6.12); bucket names are left out too, their number is unbounded.
+import client from 'prom-client';
+import { requestEnd } from './channels.js';
+import type { RequestEndEvent } from './channels.js';
+
+export interface Metrics {
+  registry: client.Registry;
+  natsConnected: client.Gauge;
+  /** Stops listening to the channel. */
+  close(): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'jetvault_' });
+  const requests = new client.Counter({
+    name: 'jetvault_s3_requests_total',
+    help: 'S3 requests by operation and status class',
+    labelNames: ['operation', 'status_class'] as const,
+    registers: [registry],
+  });
+  const duration = new client.Histogram({
+    name: 'jetvault_s3_request_duration_seconds',
+    help: 'Time from request arrival to the end of the response body',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const bytesIn = new client.Counter({
+    name: 'jetvault_s3_bytes_in_total',
+    help: 'Request body bytes received',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const bytesOut = new client.Counter({
+    name: 'jetvault_s3_bytes_out_total',
+    help: 'Response body bytes sent',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const aborted = new client.Counter({
+    name: 'jetvault_s3_responses_aborted_total',
+    help: 'Responses cut off after the status line because the body failed',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const natsConnected = new client.Gauge({
+    name: 'jetvault_nats_connected',
+    help: '1 while the NATS connection is up',
+    registers: [registry],
+  });
+  const onEnd = (message: unknown): void => {
+    const e = message as RequestEndEvent;
+    const op = e.operation;
+    requests.inc({ operation: op, status_class: `${Math.floor(e.status / 100)}xx` });
+    duration.observe({ operation: op }, e.durationSeconds);
+    if (e.bytesIn > 0) bytesIn.inc({ operation: op }, e.bytesIn);
+    if (e.bytesOut > 0) bytesOut.inc({ operation: op }, e.bytesOut);
+    if (e.streamError) aborted.inc({ operation: op });
+  };
+  requestEnd.subscribe(onEnd);
+  return { registry, natsConnected, close: () => requestEnd.unsubscribe(onEnd) };
+}

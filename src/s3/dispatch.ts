@@ -1,0 +1,154 @@
+// The S3 request pipeline: authenticate → route → handler → one response, with the request id, the
+// error XML for every failure and the request-end event for metrics and logs.
+import { randomBytes } from 'node:crypto';
+import type { RequestHandler, S3Request, S3Response } from './request.js';
+import type { Backend } from '../storage/backend.js';
+import { S3Error, isS3Error } from './errors.js';
+import { errorResponse } from './respond.js';
+import { route, splitPath } from './router.js';
+import type { Endpoint } from './router.js';
+import type { HandlerContext } from './handlers/context.js';
+import * as buckets from './handlers/buckets.js';
+import * as objects from './handlers/objects.js';
+import * as list from './handlers/list.js';
+import { authenticate } from './sigv4/verify.js';
+import type { CredentialStore } from './sigv4/credentials.js';
+import { publishRequestEnd } from '../observability/channels.js';
+
+export interface S3HandlerDeps {
+  backend: Backend;
+  credentials: () => CredentialStore;
+  region: string;
+  now?: () => Date;
+}
+
+function handle(ctx: HandlerContext, ep: Endpoint): Promise<S3Response> {
+  switch (ep.op) {
+    case 'ListBuckets':
+      return buckets.listBuckets(ctx);
+    case 'CreateBucket':
+      return buckets.createBucket(ctx, ep.bucket);
+    case 'HeadBucket':
+      return buckets.headBucket(ctx, ep.bucket);
+    case 'DeleteBucket':
+      return buckets.deleteBucket(ctx, ep.bucket);
+    case 'GetBucketLocation':
+      return buckets.getBucketLocation(ctx, ep.bucket);
+    case 'ListObjects':
+      return list.listObjectsV1(ctx, ep.bucket, ep.query);
+    case 'ListObjectsV2':
+      return list.listObjectsV2(ctx, ep.bucket, ep.query);
+    case 'PutObject':
+      return objects.putObject(ctx, ep.bucket, ep.key);
+    case 'GetObject':
+      return objects.getObject(ctx, ep.bucket, ep.key, ep.query);
+    case 'HeadObject':
+      return objects.headObject(ctx, ep.bucket, ep.key, ep.query);
+    case 'DeleteObject':
+      return objects.deleteObject(ctx, ep.bucket, ep.key);
+  }
+}
+
+let counter = 0;
+const instance = randomBytes(4).toString('hex').toUpperCase();
+
+function newRequestId(): string {
+  counter = (counter + 1) % 0x100000000;
+  return `${instance}${counter.toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
+  const now = deps.now ?? (() => new Date());
+  return async (req: S3Request): Promise<S3Response> => {
+    const started = process.hrtime.bigint();
+    const requestId = newRequestId();
+    let ep: Endpoint | undefined;
+    let res: S3Response;
+    let internalError: unknown;
+    let errorCode: string | undefined;
+    let bytesIn = 0;
+    const countedBody = countBytes(req.body, (n) => (bytesIn += n));
+    try {
+      const auth = authenticate(req, deps.credentials(), { now: now(), region: deps.region, service: 's3' });
+      ep = route(req.method, req.rawPath, req.rawQuery, req.headers);
+      const ctx: HandlerContext = {
+        backend: deps.backend,
+        req: { ...req, body: countedBody },
+        region: deps.region,
+        requestId,
+        payloadSha256: auth.payloadHash === 'UNSIGNED-PAYLOAD' ? undefined : auth.payloadHash,
+      };
+      res = await handle(ctx, ep);
+    } catch (err) {
+      let s3err: S3Error;
+      if (isS3Error(err)) {
+        s3err = err;
+      } else if (req.signal.aborted) {
+        s3err = new S3Error('IncompleteBody', 'The client closed the connection before the request completed');
+      } else {
+        internalError = err;
+        s3err = new S3Error('InternalError');
+      }
+      errorCode = s3err.code;
+      res = errorResponse(s3err, resourceOf(req.rawPath), requestId, req.method === 'HEAD');
+    }
+    res.headers['x-amz-request-id'] = requestId;
+    res.headers['x-amz-id-2'] = requestId;
+    res.headers['server'] = 'jetvault';
+    const end = (bytesOut: number, streamError: Error | undefined): void =>
+      publishRequestEnd({
+        requestId,
+        operation: ep?.op ?? 'unknown',
+        bucket: ep && 'bucket' in ep ? ep.bucket : undefined,
+        method: req.method,
+        status: res.status,
+        errorCode,
+        durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+        bytesIn,
+        bytesOut,
+        streamError,
+        internalError,
+      });
+    const body = res.body;
+    if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+      end(body === undefined ? 0 : Buffer.byteLength(body), undefined);
+      return res;
+    }
+    return { ...res, body: observeStream(body, end) };
+  };
+}
+
+function resourceOf(rawPath: string): string {
+  try {
+    const { bucket, key } = splitPath(rawPath);
+    return key === '' ? `/${bucket}` : `/${bucket}/${key}`;
+  } catch {
+    return rawPath;
+  }
+}
+
+async function* countBytes(body: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    add(chunk.byteLength);
+    yield chunk;
+  }
+}
+
+async function* observeStream(
+  body: AsyncIterable<Uint8Array>,
+  end: (bytesOut: number, err: Error | undefined) => void,
+): AsyncIterable<Uint8Array> {
+  let n = 0;
+  let failure: Error | undefined;
+  try {
+    for await (const chunk of body) {
+      n += chunk.byteLength;
+      yield chunk;
+    }
+  } catch (err) {
+    failure = err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    end(n, failure);
+  }
+}

@@ -1,0 +1,16 @@
+import type { Backend } from '../../storage/backend.js';
+import type { S3Request } from '../request.js';
+
+/** What every handler gets besides its endpoint. Handlers return data; dispatch responds. */
+export interface HandlerContext {
+  backend: Backend;
+  req: S3Request;
+  /** The region clients sign for and buckets report. */
+  region: string;
+  requestId: string;
+  /** The signed payload hash: lower-case hex, or undefined for UNSIGNED-PAYLOAD. */
+  payloadSha256: string | undefined;
+}
+
+/** The owner S3 clients expect in listings; jetvault has one owner per credential set. */
+export const OWNER = { ID: 'jetvault', DisplayName: 'jetvault' };

@@ -1,0 +1,112 @@
+// PutObject, GetObject, HeadObject, DeleteObject.
+import type { S3Response } from '../request.js';
+import type { ObjectInfo } from '../../storage/backend.js';
+import { S3Error } from '../errors.js';
+import { MAX_PUT_SIZE, VerifiedPayload } from '../payload.js';
+import { parseRange } from '../range.js';
+import type { Query } from '../router.js';
+import type { HandlerContext } from './context.js';
+
+const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+/** S3 limits user-defined metadata to 2 KB, names and values counted in UTF-8 bytes. */
+const MAX_USER_METADATA = 2048;
+
+export async function putObject(ctx: HandlerContext, bucket: string, key: string): Promise<S3Response> {
+  const h = ctx.req.headers;
+  const expectedLength = parseContentLength(h);
+  if (expectedLength === undefined && !/\bchunked\b/i.test(h['transfer-encoding'] ?? '')) {
+    throw new S3Error('MissingContentLength');
+  }
+  if (expectedLength !== undefined && expectedLength > MAX_PUT_SIZE) throw new S3Error('EntityTooLarge');
+  const userMetadata = readUserMetadata(h);
+  const body = new VerifiedPayload(ctx.req.body, {
+    expectedLength,
+    contentMd5: h['content-md5'],
+    sha256: ctx.payloadSha256,
+  });
+  const info = await ctx.backend.putObject({
+    bucket,
+    key,
+    body,
+    contentType: h['content-type'] ?? DEFAULT_CONTENT_TYPE,
+    userMetadata,
+    etag: () => body.etag(),
+  });
+  return { status: 200, headers: { etag: info.etag } };
+}
+
+export async function headObject(ctx: HandlerContext, bucket: string, key: string, query: Query) {
+  rejectPartNumber(query);
+  const info = await ctx.backend.headObject(bucket, key);
+  const range = parseRange(ctx.req.headers['range'], info.size);
+  const headers = objectHeaders(info);
+  if (range === undefined) return { status: 200, headers: { ...headers, 'content-length': String(info.size) } };
+  return { status: 206, headers: { ...headers, ...rangeHeaders(range, info.size) } };
+}
+
+export async function getObject(
+  ctx: HandlerContext,
+  bucket: string,
+  key: string,
+  query: Query,
+): Promise<S3Response> {
+  rejectPartNumber(query);
+  const info = await ctx.backend.headObject(bucket, key);
+  const range = parseRange(ctx.req.headers['range'], info.size);
+  const result = await ctx.backend.getObject(bucket, key, range);
+  // The object may have been replaced between the two reads: report what is actually streamed.
+  const headers = objectHeaders(result.info);
+  if (range === undefined) {
+    return { status: 200, headers: { ...headers, 'content-length': String(result.info.size) }, body: result.body };
+  }
+  return { status: 206, headers: { ...headers, ...rangeHeaders(range, result.info.size) }, body: result.body };
+}
+
+export async function deleteObject(ctx: HandlerContext, bucket: string, key: string): Promise<S3Response> {
+  await ctx.backend.deleteObject(bucket, key);
+  return { status: 204, headers: {} };
+}
+
+function objectHeaders(info: ObjectInfo): Record<string, string> {
+  const headers: Record<string, string> = {
+    etag: info.etag,
+    'last-modified': info.lastModified.toUTCString(),
+    'content-type': info.contentType,
+    'accept-ranges': 'bytes',
+  };
+  for (const [name, value] of Object.entries(info.userMetadata)) headers[`x-amz-meta-${name}`] = value;
+  return headers;
+}
+
+function rangeHeaders(range: { start: number; end: number }, size: number): Record<string, string> {
+  return {
+    'content-length': String(range.end - range.start + 1),
+    'content-range': `bytes ${range.start}-${range.end}/${size}`,
+  };
+}
+
+function rejectPartNumber(query: Query): void {
+  if (query.has('partNumber')) {
+    throw new S3Error('NotImplemented', 'partNumber reads are not implemented by jetvault yet');
+  }
+}
+
+function parseContentLength(h: Readonly<Record<string, string>>): number | undefined {
+  const raw = h['content-length'];
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new S3Error('InvalidArgument', 'Content-Length must be a non-negative integer');
+  return Number(raw);
+}
+
+function readUserMetadata(h: Readonly<Record<string, string>>): Record<string, string> {
+  const meta: Record<string, string> = {};
+  let size = 0;
+  for (const [name, value] of Object.entries(h)) {
+    if (!name.startsWith('x-amz-meta-')) continue;
+    const short = name.slice('x-amz-meta-'.length);
+    meta[short] = value;
+    size += Buffer.byteLength(short) + Buffer.byteLength(value);
+  }
+  if (size > MAX_USER_METADATA) throw new S3Error('MetadataTooLarge');
+  return meta;
+}

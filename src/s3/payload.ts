@@ -1,0 +1,71 @@
+// The verification stage every uploaded body passes through: length, Content-MD5, the signed
+// x-amz-content-sha256, and the MD5 that becomes the ETag. Failures surface when the body ends, before
+// the backend makes anything visible, so a bad upload stores nothing.
+import { createHash } from 'node:crypto';
+import { S3Error } from './errors.js';
+
+export const MAX_PUT_SIZE = 5 * 1024 ** 3;
+
+export interface PayloadChecks {
+  /** Content-Length, when the client sent one. */
+  expectedLength: number | undefined;
+  /** Base64 Content-MD5 header, when sent. */
+  contentMd5: string | undefined;
+  /** Lower-case hex SHA-256 the client signed, or undefined for UNSIGNED-PAYLOAD. */
+  sha256: string | undefined;
+}
+
+export class VerifiedPayload implements AsyncIterable<Uint8Array> {
+  private readonly md5 = createHash('md5');
+  private readonly sha: ReturnType<typeof createHash> | undefined;
+  private md5Hex: string | undefined;
+  private size = 0;
+
+  constructor(
+    private readonly source: AsyncIterable<Uint8Array>,
+    private readonly checks: PayloadChecks,
+  ) {
+    this.sha = checks.sha256 === undefined ? undefined : createHash('sha256');
+    if (checks.contentMd5 !== undefined && Buffer.from(checks.contentMd5, 'base64').length !== 16) {
+      throw new S3Error('InvalidDigest');
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const { expectedLength } = this.checks;
+    for await (const chunk of this.source) {
+      this.size += chunk.byteLength;
+      if (this.size > MAX_PUT_SIZE) throw new S3Error('EntityTooLarge');
+      this.md5.update(chunk);
+      this.sha?.update(chunk);
+      yield chunk;
+    }
+    if (expectedLength !== undefined && this.size !== expectedLength) throw new S3Error('IncompleteBody');
+    const md5 = this.md5.digest();
+    if (this.checks.contentMd5 !== undefined && !md5.equals(Buffer.from(this.checks.contentMd5, 'base64'))) {
+      throw new S3Error('BadDigest');
+    }
+    if (this.sha !== undefined && this.sha.digest('hex') !== this.checks.sha256) {
+      throw new S3Error('XAmzContentSHA256Mismatch');
+    }
+    this.md5Hex = md5.toString('hex');
+  }
+
+  /** The quoted ETag; only once the body has been read to the end and verified. */
+  etag(): string {
+    if (this.md5Hex === undefined) throw new Error('ETag requested before the body was verified');
+    return `"${this.md5Hex}"`;
+  }
+}
+
+/** Reads a small request body (XML documents), refusing more than `limit` bytes. */
+export async function readSmallBody(body: AsyncIterable<Uint8Array>, limit = 1024 * 1024): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) throw new S3Error('MalformedXML', 'The request document is too large');
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

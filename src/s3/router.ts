@@ -1,0 +1,116 @@
+// Parse, then dispatch (DESIGN §6.1): method + path + query → a typed Endpoint. Handlers never re-read
+// the query string. Anything not implemented is NotImplemented, never a misroute to another operation.
+import { S3Error } from './errors.js';
+import { assertBucketName } from './bucket-name.js';
+
+export type Query = ReadonlyMap<string, string>;
+
+export type Endpoint =
+  | { op: 'ListBuckets' }
+  | { op: 'CreateBucket'; bucket: string }
+  | { op: 'HeadBucket'; bucket: string }
+  | { op: 'DeleteBucket'; bucket: string }
+  | { op: 'GetBucketLocation'; bucket: string }
+  | { op: 'ListObjects'; bucket: string; query: Query }
+  | { op: 'ListObjectsV2'; bucket: string; query: Query }
+  | { op: 'PutObject'; bucket: string; key: string }
+  | { op: 'GetObject'; bucket: string; key: string; query: Query }
+  | { op: 'HeadObject'; bucket: string; key: string; query: Query }
+  | { op: 'DeleteObject'; bucket: string; key: string };
+
+export type Operation = Endpoint['op'];
+
+/** Sub-resources that select another S3 operation; until one is implemented it answers NotImplemented. */
+const SUBRESOURCES = new Set([
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
+  'inventory', 'legal-hold', 'lifecycle', 'logging', 'metadataConfiguration', 'metrics', 'notification',
+  'object-lock', 'ownershipControls', 'partNumber', 'policy', 'policyStatus', 'publicAccessBlock',
+  'renameObject', 'replication', 'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging',
+  'torrent', 'uploadId', 'uploads', 'versionId', 'versioning', 'versions', 'website',
+]); // prettier-ignore
+
+export function parseQuery(rawQuery: string): Map<string, string> {
+  const q = new Map<string, string>();
+  if (rawQuery === '') return q;
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decode(eq === -1 ? part : part.slice(0, eq), 'query parameter');
+    const value = eq === -1 ? '' : decode(part.slice(eq + 1), 'query parameter');
+    if (!q.has(name)) q.set(name, value);
+  }
+  return q;
+}
+
+function decode(s: string, what: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new S3Error('InvalidArgument', `The ${what} is not valid percent-encoded UTF-8`);
+  }
+}
+
+/** Splits a path-style request path into bucket and key (percent-decoded; '+' stays '+'). */
+export function splitPath(rawPath: string): { bucket: string; key: string } {
+  const path = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
+  const slash = path.indexOf('/');
+  if (slash === -1) return { bucket: decode(path, 'bucket name'), key: '' };
+  return { bucket: decode(path.slice(0, slash), 'bucket name'), key: decode(path.slice(slash + 1), 'object key') };
+}
+
+export function route(
+  method: string,
+  rawPath: string,
+  rawQuery: string,
+  headers: Readonly<Record<string, string>>,
+): Endpoint {
+  const { bucket, key } = splitPath(rawPath);
+  const query = parseQuery(rawQuery);
+  if (bucket === '') {
+    if (method === 'GET' || method === 'HEAD') return { op: 'ListBuckets' };
+    throw new S3Error('MethodNotAllowed');
+  }
+  assertBucketName(bucket);
+  for (const name of query.keys()) {
+    if (SUBRESOURCES.has(name)) {
+      throw new S3Error('NotImplemented', `${method} ?${name} is not implemented by jetvault yet`);
+    }
+  }
+  if (key === '') return bucketEndpoint(method, bucket, query);
+  if (Buffer.byteLength(key) > 1024) throw new S3Error('KeyTooLongError');
+  switch (method) {
+    case 'PUT':
+      if (headers['x-amz-copy-source'] !== undefined) {
+        throw new S3Error('NotImplemented', 'CopyObject is not implemented by jetvault yet');
+      }
+      return { op: 'PutObject', bucket, key };
+    case 'GET':
+      return { op: 'GetObject', bucket, key, query };
+    case 'HEAD':
+      return { op: 'HeadObject', bucket, key, query };
+    case 'DELETE':
+      return { op: 'DeleteObject', bucket, key };
+    case 'POST':
+      throw new S3Error('NotImplemented', 'POST on an object is not implemented by jetvault yet');
+  }
+  throw new S3Error('MethodNotAllowed');
+}
+
+function bucketEndpoint(method: string, bucket: string, query: Map<string, string>): Endpoint {
+  switch (method) {
+    case 'PUT':
+      return { op: 'CreateBucket', bucket };
+    case 'HEAD':
+      return { op: 'HeadBucket', bucket };
+    case 'DELETE':
+      return { op: 'DeleteBucket', bucket };
+    case 'GET':
+      if (query.has('location')) return { op: 'GetBucketLocation', bucket };
+      if (query.get('list-type') === '2') return { op: 'ListObjectsV2', bucket, query };
+      if (query.has('list-type')) throw new S3Error('InvalidArgument', 'list-type must be 2');
+      return { op: 'ListObjects', bucket, query };
+    case 'POST':
+      throw new S3Error('NotImplemented', 'POST on a bucket is not implemented by jetvault yet');
+  }
+  throw new S3Error('MethodNotAllowed');
+}

@@ -1,0 +1,33 @@
+// S3 XML in and out, through fast-xml-parser. Builders take plain objects; arrays repeat their element.
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { S3Error } from '../errors.js';
+
+export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+const builder = new XMLBuilder({
+  attributeNamePrefix: '@',
+  ignoreAttributes: false,
+  suppressEmptyNode: false,
+  processEntities: true,
+});
+
+export type XmlValue = string | number | boolean | XmlNode | XmlValue[] | undefined;
+export interface XmlNode {
+  [name: string]: XmlValue;
+}
+
+/** `<root xmlns="…">…</root>` with the XML declaration; undefined members are left out. */
+export function buildXml(root: string, body: XmlNode, namespace: string | undefined = S3_XMLNS): string {
+  const node: XmlNode = namespace === undefined ? body : { '@xmlns': namespace, ...body };
+  return DECLARATION + (builder.build({ [root]: node }) as string);
+}
+
+const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
+
+/** Parses a small request document (it arrives size-limited); malformed input is MalformedXML. */
+export function parseXml(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  if (XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
+  return parser.parse(text) as Record<string, unknown>;
+}

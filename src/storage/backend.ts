@@ -1,0 +1,100 @@
+// The storage interface, in S3 terms (DESIGN §6.5). src/s3 handlers speak only this; src/storage/nats
+// implements it on JetStream, src/storage/memory is the in-memory fake for unit tests of the S3 layer.
+// Errors are S3Errors (NoSuchBucket, NoSuchKey, BucketNotEmpty, ...), so handlers pass them through.
+
+export interface BucketInfo {
+  /** The S3 bucket name (dots restored). */
+  name: string;
+  created: Date;
+}
+
+/** What HEAD/GET report; sizes are plaintext sizes. */
+export interface ObjectInfo {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Quoted, as sent in the ETag header: `"<md5 hex>"`. */
+  etag: string;
+  lastModified: Date;
+  contentType: string;
+  /** User metadata, names lower-case without the `x-amz-meta-` prefix. */
+  userMetadata: Record<string, string>;
+}
+
+export interface PutObjectInput {
+  bucket: string;
+  key: string;
+  /**
+   * The plaintext, already decoded from the wire. Iterating it may throw (a short body, a failed digest
+   * check, a client disconnect): then nothing may become visible and the previous object stays intact.
+   */
+  body: AsyncIterable<Uint8Array>;
+  contentType: string;
+  userMetadata: Record<string, string>;
+  /**
+   * Called once the body is exhausted and verified; returns the quoted ETag to store.
+   * (The body stage computes the MD5 as bytes pass; the backend never sees a digest before the end.)
+   */
+  etag: () => string;
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive. */
+  end: number;
+}
+
+export interface GetObjectResult {
+  info: ObjectInfo;
+  /** Plaintext bytes of the object (or of the range). Stop iterating to release the read. */
+  body: AsyncIterable<Uint8Array>;
+}
+
+export interface Backend {
+  listBuckets(): Promise<BucketInfo[]>;
+  /** Throws BucketAlreadyOwnedByYou when it exists. */
+  createBucket(bucket: string): Promise<void>;
+  /** Throws NoSuchBucket. */
+  headBucket(bucket: string): Promise<void>;
+  /** Throws NoSuchBucket, BucketNotEmpty. */
+  deleteBucket(bucket: string): Promise<void>;
+  putObject(input: PutObjectInput): Promise<ObjectInfo>;
+  /** Throws NoSuchBucket, NoSuchKey. */
+  headObject(bucket: string, key: string): Promise<ObjectInfo>;
+  /** Throws NoSuchBucket, NoSuchKey. */
+  getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult>;
+  /** Deleting a missing key succeeds, as in S3. Throws NoSuchBucket. */
+  deleteObject(bucket: string, key: string): Promise<void>;
+  /** One page of keys in UTF-8 binary order. Throws NoSuchBucket. */
+  listObjects(input: ListObjectsInput): Promise<ListObjectsResult>;
+  /** True when the backing store answers (readiness). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface ListObjectsInput {
+  bucket: string;
+  prefix: string;
+  /** Group keys sharing `prefix + … + delimiter` into common prefixes; empty = no grouping. */
+  delimiter: string;
+  /** Return keys (and common prefixes) strictly after this key, in UTF-8 binary order. */
+  startAfter: string;
+  /** 1..1000. */
+  maxKeys: number;
+}
+
+export interface ListEntry {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ListObjectsResult {
+  objects: ListEntry[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned, to continue from when truncated. */
+  nextStartAfter: string | undefined;
+}

@@ -1,0 +1,284 @@
+// The single description of every `jetvault serve` option. CLI flags, JETVAULT_* variables, config-file
+// keys, validation and docs/config.md are all derived from OPTIONS, so they cannot drift apart.
+// Schemas accept `unknown` because values arrive as strings (flags, env) or JSON values (config file).
+// Their messages never contain the input: load.ts appends it, except for secrets.
+import { isIPv4, isIPv6 } from 'node:net';
+import { z } from 'zod';
+
+/** How load.ts treats a string value: files must exist, dirs are made absolute, commands may be on PATH. */
+export type PathKind = 'file' | 'dir' | 'command';
+
+export interface OptionSpec {
+  /** Placeholder shown after the flag in --help, e.g. `host:port`. */
+  readonly arg: string;
+  readonly schema: z.ZodType;
+  /** Raw value fed through `schema` like any user input, so defaults are validated too. */
+  readonly default?: string | number;
+  readonly description: string;
+  /** Type or allowed values, for docs/config.md. */
+  readonly typeLabel: string;
+  /** Secret values are never echoed in errors, help or docs. */
+  readonly secret?: boolean;
+  readonly path?: PathKind;
+  /** Renders a rejected value for an error message (e.g. to hide URL credentials). */
+  readonly show?: (raw: unknown) => string;
+}
+
+export interface OptionDescriptor extends OptionSpec {
+  /** camelCase; also the config-file key and the commander attribute name. */
+  readonly key: string;
+  readonly flag: string;
+  readonly env: string;
+}
+
+export const kebabCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const envName = (key: string): string => `JETVAULT_${kebabCase(key).replace(/-/g, '_').toUpperCase()}`;
+
+function defineOptions<T extends Record<string, OptionSpec>>(
+  specs: T,
+): { readonly [K in keyof T]: T[K] & { readonly key: K; readonly flag: string; readonly env: string } } {
+  const out: Record<string, OptionDescriptor> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    out[key] = Object.freeze({ ...spec, key, flag: `--${kebabCase(key)}`, env: envName(key) });
+  }
+  return Object.freeze(out) as never;
+}
+
+const text = (what: string) =>
+  z
+    .string({ error: `must be ${what}` })
+    .trim()
+    .min(1, { error: `must be a non-empty ${what}` });
+
+// Flags and env vars are strings; JSON numbers pass through untouched.
+const numeric = (pattern: RegExp) => (v: unknown) =>
+  typeof v === 'string' && pattern.test(v.trim()) ? Number(v.trim()) : v;
+
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+function parseListen(value: string): ListenAddress | string {
+  const bracketed = /^\[([^\]]*)\]:([^:]*)$/.exec(value);
+  let host: string;
+  let port: string;
+  if (bracketed) {
+    host = bracketed[1] ?? '';
+    port = bracketed[2] ?? '';
+    if (!isIPv6(host)) return 'the address in brackets must be an IPv6 address';
+  } else {
+    const colon = value.lastIndexOf(':');
+    if (colon < 0) return 'must be HOST:PORT, e.g. 127.0.0.1:9000';
+    host = value.slice(0, colon);
+    port = value.slice(colon + 1);
+    if (host.includes(':')) return 'an IPv6 host must be written in brackets, e.g. [::1]:9000';
+    if (host === '') return 'the host is missing (use 0.0.0.0 or [::] to listen on every interface)';
+    // All-numeric dotted names are never hostnames: 300.1.1.1 is a mistyped IPv4, not a DNS name.
+    if (/^[\d.]+$/.test(host) ? !isIPv4(host) : !HOSTNAME.test(host)) {
+      return 'the host must be an IPv4 address, [IPv6] address or hostname';
+    }
+  }
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return 'the port must be an integer from 0 to 65535';
+  return { host, port: Number(port) };
+}
+
+function parseNatsUrls(value: string): readonly string[] | string {
+  const servers = value.split(',').map((s) => s.trim());
+  for (const server of servers) {
+    if (server === '')
+      return 'must be a comma-separated list of nats:// or tls:// URLs, with no empty entries';
+    if (!/^(nats|tls):\/\//i.test(server)) return 'each server must be a nats:// or tls:// URL';
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      return 'each server must be a valid nats:// or tls:// URL';
+    }
+    if (url.hostname === '') return 'each server URL needs a host';
+  }
+  return servers;
+}
+
+// A nats:// URL may carry a user, password or token: never echo them.
+const hideUserinfo = (raw: unknown): string => String(raw).replace(/\/\/[^/@,]*@/g, '//***@');
+
+const FRAME_MIN = 65536;
+// 512 KiB is the largest power of two whose frame plus headers fits NATS's default 1 MiB max_payload.
+const FRAME_MAX = 524288;
+const FRAME_ERROR = `must be a power of two between ${FRAME_MIN} and ${FRAME_MAX}`;
+const TIMEOUT_ERROR = 'must be a number of seconds from 0 to 86400';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NATS_ONLY = 'Only used with --nats-url.';
+
+export const OPTIONS = defineOptions({
+  config: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description:
+      'JSON config file; its keys are the camelCase option names, e.g. frameSize. Relative paths in it are resolved against its directory.',
+  },
+  listen: {
+    arg: 'host:port',
+    schema: text('HOST:PORT').transform((v, ctx) => {
+      const parsed = parseListen(v);
+      if (typeof parsed !== 'string') return parsed;
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }),
+    default: '127.0.0.1:9000',
+    typeLabel: '`host:port`; host is IPv4, `[IPv6]` or a hostname; port 0–65535',
+    description: 'Address the S3 endpoint listens on. Port 0 picks a free port.',
+  },
+  dataDir: {
+    arg: 'dir',
+    schema: text('path'),
+    path: 'dir',
+    default: './data',
+    typeLabel: 'path',
+    description: 'Directory for local state, including the embedded nats-server storage.',
+  },
+  credentials: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description: 'File holding the S3 access keys clients sign requests with.',
+  },
+  region: {
+    arg: 'region',
+    schema: text('region name').regex(/^[a-z0-9][a-z0-9_-]*$/i, {
+      error: 'must contain only letters, digits, "-" and "_"',
+    }),
+    default: 'us-east-1',
+    typeLabel: 'string',
+    description: 'Region clients sign SigV4 requests for.',
+  },
+  httpEngine: {
+    arg: 'engine',
+    schema: z.enum(['uws', 'node'], { error: 'must be one of: uws, node' }),
+    default: 'uws',
+    typeLabel: '`uws` | `node`',
+    description:
+      'HTTP engine. `node` (node:http) is also used automatically when uWebSockets.js cannot load.',
+  },
+  frameSize: {
+    arg: 'bytes',
+    schema: z.preprocess(
+      numeric(/^\d+$/),
+      z
+        .number({ error: FRAME_ERROR })
+        .refine((n) => Number.isInteger(n) && n >= FRAME_MIN && n <= FRAME_MAX && (n & (n - 1)) === 0, {
+          error: FRAME_ERROR,
+        }),
+    ),
+    default: 262144,
+    typeLabel: `integer bytes; power of two, ${FRAME_MIN}–${FRAME_MAX}`,
+    description: 'Plaintext bytes per stored frame for new objects (existing objects keep theirs).',
+  },
+  logLevel: {
+    arg: 'level',
+    schema: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(', ')}` }),
+    default: 'info',
+    typeLabel: LOG_LEVELS.map((l) => `\`${l}\``).join(' | '),
+    description: 'Minimum level of log lines written to stdout.',
+  },
+  shutdownTimeout: {
+    arg: 'seconds',
+    schema: z.preprocess(
+      numeric(/^\d+(\.\d+)?$/),
+      z.number({ error: TIMEOUT_ERROR }).refine((n) => n >= 0 && n <= 86400, { error: TIMEOUT_ERROR }),
+    ),
+    default: 30,
+    typeLabel: 'seconds, 0–86400',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may run before they are cut off.',
+  },
+  natsUrl: {
+    arg: 'url',
+    schema: text('URL').transform((v, ctx) => {
+      const parsed = parseNatsUrls(v);
+      if (typeof parsed !== 'string') return parsed;
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }),
+    show: hideUserinfo,
+    typeLabel: 'comma-separated `nats://` / `tls://` URLs',
+    description: 'NATS server(s) to use. When absent, jetvault starts an embedded nats-server.',
+  },
+  natsServerBin: {
+    arg: 'path',
+    schema: text('path'),
+    path: 'command',
+    default: 'nats-server',
+    typeLabel: 'command or path',
+    description: 'nats-server binary for the embedded server; a bare name is looked up on PATH.',
+  },
+  natsCreds: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description: `NATS credentials (.creds) file. ${NATS_ONLY}`,
+  },
+  natsNkeySeed: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description: `File holding a NATS nkey seed. ${NATS_ONLY}`,
+  },
+  natsToken: {
+    arg: 'token',
+    schema: text('token'),
+    secret: true,
+    typeLabel: 'string (secret)',
+    description: `NATS auth token; prefer the env var, flags are visible in ps. ${NATS_ONLY}`,
+  },
+  natsUser: {
+    arg: 'user',
+    schema: text('user name'),
+    typeLabel: 'string',
+    description: `NATS user; needs --nats-password. ${NATS_ONLY}`,
+  },
+  natsPassword: {
+    arg: 'password',
+    schema: text('password'),
+    secret: true,
+    typeLabel: 'string (secret)',
+    description: `NATS password; needs --nats-user. Prefer the env var, flags are visible in ps. ${NATS_ONLY}`,
+  },
+  natsTlsCa: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description: `CA certificate (PEM) to verify the NATS server's TLS certificate. ${NATS_ONLY}`,
+  },
+});
+
+export type Options = typeof OPTIONS;
+export type OptionKey = keyof Options;
+export const OPTION_LIST: readonly OptionDescriptor[] = Object.values(OPTIONS);
+
+/** Options that only make sense against an external NATS server. */
+export const NATS_AUTH_KEYS = [
+  'natsCreds',
+  'natsNkeySeed',
+  'natsToken',
+  'natsUser',
+  'natsPassword',
+  'natsTlsCa',
+] as const satisfies readonly OptionKey[];
+
+type Value<K extends OptionKey> = z.output<Options[K]['schema']>;
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+
+/** The validated configuration: frozen, with absolute paths and `listen` parsed. */
+export type Config = Flatten<{
+  readonly [K in OptionKey]: Options[K] extends { default: unknown } ? Value<K> : Value<K> | undefined;
+}>;

@@ -3,7 +3,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const httpEngine = { group: ['uws-pack', 'uWebSockets.js'], message: 'Only src/http may import the HTTP engine.' };
+const httpEngine = {
+  group: ['uws-pack', 'uWebSockets.js'],
+  message: 'Only src/http may import the HTTP engine.',
+};
 const nats = { group: ['@nats-io/*', 'nats'], message: 'Only src/storage/nats may import NATS.' };
 
 export default tseslint.config(

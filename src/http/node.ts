@@ -31,7 +31,24 @@ export async function startNodeHttp(opts: HttpServerOptions): Promise<HttpServer
   };
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: HttpServerOptions): Promise<void> {
+/** Resolves on 'drain' or 'close', whichever comes first, leaving no listener behind. */
+function writable(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  opts: HttpServerOptions,
+): Promise<void> {
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const k = req.rawHeaders[i]!.toLowerCase();
@@ -98,9 +115,7 @@ async function writeResponse(
       if (res.destroyed) return;
       if (next.done) break;
       opts.onBytesOut?.(next.value.byteLength);
-      if (!res.write(next.value)) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
+      if (!res.write(next.value)) await writable(res);
     }
     res.end();
   } catch (err) {

@@ -109,8 +109,12 @@ async function writeResponse(
   if (isHead || r.body === undefined) {
     res.cork(() => {
       writeHead();
-      if (declared !== undefined) res.endWithoutBody(Number(declared));
-      else if (r.status === 204 || r.status === 304) res.endWithoutBody();
+      // endWithoutBody(n) leaves a keep-alive connection expecting n body bytes (the next request on it
+      // hangs up), so a HEAD's length goes out as a plain header.
+      if (declared !== undefined) {
+        res.writeHeader('content-length', declared);
+        res.endWithoutBody();
+      } else if (r.status === 204 || r.status === 304) res.endWithoutBody();
       else res.end();
     });
     return;
@@ -124,12 +128,21 @@ async function writeResponse(
     opts.onBytesOut?.(bytes.byteLength);
     return;
   }
-  await streamBody(res, r.body, declared === undefined ? undefined : Number(declared), writeHead, state, opts);
+  await streamBody(
+    res,
+    r.body,
+    declared === undefined ? undefined : Number(declared),
+    writeHead,
+    state,
+    opts,
+  );
 }
 
 /**
- * Streams with backpressure: with a declared length, tryEnd writes what the socket takes and onWritable
- * resumes from the offset it reports; otherwise chunked encoding with write().
+ * Streams with backpressure: with a declared length, tryEnd writes what the socket takes and the
+ * writable event resumes from the offset it reports; otherwise chunked encoding with write().
+ * One onWritable handler serves the whole response: uWS may call an earlier registration again, so
+ * the handler dispatches to whatever write is pending now.
  */
 async function streamBody(
   res: HttpResponse,
@@ -140,6 +153,8 @@ async function streamBody(
   opts: HttpServerOptions,
 ): Promise<void> {
   let headWritten = false;
+  let pending: ((offset: number) => boolean) | undefined;
+  res.onWritable((offset) => (pending ? pending(offset) : true));
   const iterator = body[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -158,16 +173,34 @@ async function streamBody(
       });
       opts.onBytesOut?.(chunk.byteLength);
       if (responded) return;
-      if (!ok) await drained(res, chunk, start, total, state);
+      if (!ok) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            pending = undefined;
+            clearInterval(poll);
+            resolve();
+          };
+          // onAborted does not wake a pending write, so a dead client is noticed here.
+          const poll = setInterval(() => state.aborted && done(), 1000);
+          pending = (offset) => {
+            if (state.aborted) {
+              done();
+              return true;
+            }
+            // write() buffered the whole chunk already; tryEnd left the rest for us to retry.
+            const written = total === undefined ? true : res.tryEnd(chunk.subarray(offset - start), total)[0];
+            if (written) done();
+            return written;
+          };
+        });
+      }
       if (state.aborted) return;
     }
     res.cork(() => {
       if (!headWritten) writeHead();
-      if (total === undefined) res.end();
-      else if (!headWritten || res.getWriteOffset() < total) {
-        // The body ended short of its declared length: never leave the client waiting for bytes.
-        res.close();
-      }
+      if (total === undefined || total === 0) res.end();
+      // The body ended short of its declared length: never leave the client waiting for bytes.
+      else res.close();
     });
   } catch (err) {
     // The bytes after a 200 has started cannot be taken back: closing is the only honest signal.
@@ -176,39 +209,4 @@ async function streamBody(
   } finally {
     await iterator.return?.();
   }
-}
-
-function drained(
-  res: HttpResponse,
-  chunk: Uint8Array,
-  start: number,
-  total: number | undefined,
-  state: { aborted: boolean },
-): Promise<void> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (): void => {
-      settled = true;
-      clearInterval(poll);
-      resolve();
-    };
-    // onAborted does not wake a pending onWritable, so a dead client is noticed here.
-    const poll = setInterval(() => state.aborted && settle(), 1000);
-    res.onWritable((offset) => {
-      if (settled) return true;
-      if (state.aborted) {
-        settle();
-        return true;
-      }
-      let ok: boolean;
-      if (total !== undefined) {
-        const rest = chunk.subarray(offset - start);
-        [ok] = res.tryEnd(rest, total);
-      } else {
-        ok = true;
-      }
-      if (ok) settle();
-      return ok;
-    });
-  });
 }

@@ -26,7 +26,8 @@ export function subscribeAccessLog(log: Logger): () => void {
       bytesOut: e.bytesOut,
     };
     if (e.internalError !== undefined) log.error({ ...fields, err: e.internalError }, 'request failed');
-    else if (e.streamError) log.error({ ...fields, err: e.streamError }, 'response body failed; connection closed');
+    else if (e.streamError)
+      log.error({ ...fields, err: e.streamError }, 'response body failed; connection closed');
     else log.debug(fields, 'request');
   };
   requestEnd.subscribe(onEnd);

@@ -6,12 +6,11 @@ import type { RequestEndEvent } from './channels.js';
 
 export interface Metrics {
   registry: client.Registry;
-  natsConnected: client.Gauge;
   /** Stops listening to the channel. */
   close(): void;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(sources: { natsConnected: () => boolean }): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'jetvault_' });
   const requests = new client.Counter({
@@ -45,10 +44,13 @@ export function createMetrics(): Metrics {
     labelNames: ['operation'] as const,
     registers: [registry],
   });
-  const natsConnected = new client.Gauge({
+  new client.Gauge({
     name: 'jetvault_nats_connected',
     help: '1 while the NATS connection is up',
     registers: [registry],
+    collect() {
+      this.set(sources.natsConnected() ? 1 : 0);
+    },
   });
   const onEnd = (message: unknown): void => {
     const e = message as RequestEndEvent;
@@ -60,5 +62,5 @@ export function createMetrics(): Metrics {
     if (e.streamError) aborted.inc({ operation: op });
   };
   requestEnd.subscribe(onEnd);
-  return { registry, natsConnected, close: () => requestEnd.unsubscribe(onEnd) };
+  return { registry, close: () => requestEnd.unsubscribe(onEnd) };
 }

@@ -12,7 +12,8 @@ export function bucketNameProblem(name: string): string | undefined {
     return 'Bucket names must be 3-63 characters of lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit';
   }
   if (name.includes('..')) return 'Bucket names must not contain two adjacent periods';
-  if (name.includes('.-') || name.includes('-.')) return 'Bucket names must not have a period next to a hyphen';
+  if (name.includes('.-') || name.includes('-.'))
+    return 'Bucket names must not have a period next to a hyphen';
   if (IPV4.test(name)) return 'Bucket names must not be formatted as an IP address';
   if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) return 'Bucket name uses a reserved prefix';
   if (RESERVED_SUFFIXES.some((s) => name.endsWith(s))) return 'Bucket name uses a reserved suffix';

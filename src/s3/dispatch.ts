@@ -70,7 +70,7 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
     const countedBody = countBytes(req.body, (n) => (bytesIn += n));
     try {
       const auth = authenticate(req, deps.credentials(), { now: now(), region: deps.region, service: 's3' });
-      ep = route(req.method, req.rawPath, req.rawQuery, req.headers);
+      ep = route(req.method, req.rawPath, req.rawQuery, req.headers, auth.queryPlusIsSpace);
       const ctx: HandlerContext = {
         backend: deps.backend,
         req: { ...req, body: countedBody },
@@ -84,7 +84,10 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
       if (isS3Error(err)) {
         s3err = err;
       } else if (req.signal.aborted) {
-        s3err = new S3Error('IncompleteBody', 'The client closed the connection before the request completed');
+        s3err = new S3Error(
+          'IncompleteBody',
+          'The client closed the connection before the request completed',
+        );
       } else {
         internalError = err;
         s3err = new S3Error('InternalError');
@@ -127,7 +130,10 @@ function resourceOf(rawPath: string): string {
   }
 }
 
-async function* countBytes(body: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncIterable<Uint8Array> {
+async function* countBytes(
+  body: AsyncIterable<Uint8Array>,
+  add: (n: number) => void,
+): AsyncIterable<Uint8Array> {
   for await (const chunk of body) {
     add(chunk.byteLength);
     yield chunk;

@@ -8,7 +8,12 @@ export function xmlResponse(status: number, root: string, body: Parameters<typeo
   return { status, headers: { 'content-type': 'application/xml' }, body: buildXml(root, body) };
 }
 
-export function errorResponse(err: S3Error, resource: string, requestId: string, isHead: boolean): S3Response {
+export function errorResponse(
+  err: S3Error,
+  resource: string,
+  requestId: string,
+  isHead: boolean,
+): S3Response {
   const headers: Record<string, string> = { ...err.headers };
   if (isHead) return { status: err.status, headers };
   const body = buildXml(

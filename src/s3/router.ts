@@ -29,10 +29,15 @@ const SUBRESOURCES = new Set([
   'torrent', 'uploadId', 'uploads', 'versionId', 'versioning', 'versions', 'website',
 ]); // prettier-ignore
 
-export function parseQuery(rawQuery: string): Map<string, string> {
+/**
+ * `plusIsSpace`: the signature matched only with '+' read as a space (form-encoded queries), so the
+ * query must be read the same way — never serve a reading that was not signed.
+ */
+export function parseQuery(rawQuery: string, plusIsSpace = false): Map<string, string> {
   const q = new Map<string, string>();
   if (rawQuery === '') return q;
-  for (const part of rawQuery.split('&')) {
+  for (const raw of rawQuery.split('&')) {
+    const part = plusIsSpace ? raw.replaceAll('+', ' ') : raw;
     if (part === '') continue;
     const eq = part.indexOf('=');
     const name = decode(eq === -1 ? part : part.slice(0, eq), 'query parameter');
@@ -55,7 +60,10 @@ export function splitPath(rawPath: string): { bucket: string; key: string } {
   const path = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
   const slash = path.indexOf('/');
   if (slash === -1) return { bucket: decode(path, 'bucket name'), key: '' };
-  return { bucket: decode(path.slice(0, slash), 'bucket name'), key: decode(path.slice(slash + 1), 'object key') };
+  return {
+    bucket: decode(path.slice(0, slash), 'bucket name'),
+    key: decode(path.slice(slash + 1), 'object key'),
+  };
 }
 
 export function route(
@@ -63,9 +71,10 @@ export function route(
   rawPath: string,
   rawQuery: string,
   headers: Readonly<Record<string, string>>,
+  queryPlusIsSpace = false,
 ): Endpoint {
   const { bucket, key } = splitPath(rawPath);
-  const query = parseQuery(rawQuery);
+  const query = parseQuery(rawQuery, queryPlusIsSpace);
   if (bucket === '') {
     if (method === 'GET' || method === 'HEAD') return { op: 'ListBuckets' };
     throw new S3Error('MethodNotAllowed');

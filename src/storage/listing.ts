@@ -17,7 +17,8 @@ export async function pageFromSorted(
 ): Promise<ListObjectsResult> {
   const { prefix, delimiter, startAfter, maxKeys } = input;
   // S3 answers max-keys=0 with an empty, untruncated page (there is no key to continue after).
-  if (maxKeys === 0) return { objects: [], commonPrefixes: [], isTruncated: false, nextStartAfter: undefined };
+  if (maxKeys === 0)
+    return { objects: [], commonPrefixes: [], isTruncated: false, nextStartAfter: undefined };
   const objects: ListEntry[] = [];
   const commonPrefixes: string[] = [];
   let last: string | undefined;

@@ -26,7 +26,10 @@ function encodingType(query: Query): 'url' | undefined {
 /** encoding-type=url: keys are percent-encoded as S3 does it (everything but unreserved and '/'). */
 function encoder(type: 'url' | undefined): (s: string) => string {
   if (type === undefined) return (s) => s;
-  return (s) => encodeURIComponent(s).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return (s) =>
+    encodeURIComponent(s)
+      .replace(/%2F/g, '/')
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function contents(objects: ListEntry[], enc: (s: string) => string, withOwner: boolean) {
@@ -54,14 +57,22 @@ export async function listObjectsV2(ctx: HandlerContext, bucket: string, query: 
       throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect');
     }
   }
-  const page = await ctx.backend.listObjects({ bucket, prefix, delimiter, startAfter: after, maxKeys: maxKeys(query) });
+  const page = await ctx.backend.listObjects({
+    bucket,
+    prefix,
+    delimiter,
+    startAfter: after,
+    maxKeys: maxKeys(query),
+  });
   return xmlResponse(200, 'ListBucketResult', {
     Name: bucket,
     Prefix: enc(prefix),
     Delimiter: delimiter === '' ? undefined : enc(delimiter),
     StartAfter: startAfter === '' ? undefined : enc(startAfter),
     ContinuationToken: token,
-    NextContinuationToken: page.isTruncated ? Buffer.from(page.nextStartAfter ?? '', 'utf8').toString('base64url') : undefined,
+    NextContinuationToken: page.isTruncated
+      ? Buffer.from(page.nextStartAfter ?? '', 'utf8').toString('base64url')
+      : undefined,
     KeyCount: page.objects.length + page.commonPrefixes.length,
     MaxKeys: maxKeys(query),
     EncodingType: type,
@@ -77,7 +88,13 @@ export async function listObjectsV1(ctx: HandlerContext, bucket: string, query: 
   const marker = query.get('marker') ?? '';
   const type = encodingType(query);
   const enc = encoder(type);
-  const page = await ctx.backend.listObjects({ bucket, prefix, delimiter, startAfter: marker, maxKeys: maxKeys(query) });
+  const page = await ctx.backend.listObjects({
+    bucket,
+    prefix,
+    delimiter,
+    startAfter: marker,
+    maxKeys: maxKeys(query),
+  });
   return xmlResponse(200, 'ListBucketResult', {
     Name: bucket,
     Prefix: enc(prefix),

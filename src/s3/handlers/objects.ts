@@ -40,7 +40,8 @@ export async function headObject(ctx: HandlerContext, bucket: string, key: strin
   const info = await ctx.backend.headObject(bucket, key);
   const range = parseRange(ctx.req.headers['range'], info.size);
   const headers = objectHeaders(info);
-  if (range === undefined) return { status: 200, headers: { ...headers, 'content-length': String(info.size) } };
+  if (range === undefined)
+    return { status: 200, headers: { ...headers, 'content-length': String(info.size) } };
   return { status: 206, headers: { ...headers, ...rangeHeaders(range, info.size) } };
 }
 
@@ -57,9 +58,17 @@ export async function getObject(
   // The object may have been replaced between the two reads: report what is actually streamed.
   const headers = objectHeaders(result.info);
   if (range === undefined) {
-    return { status: 200, headers: { ...headers, 'content-length': String(result.info.size) }, body: result.body };
+    return {
+      status: 200,
+      headers: { ...headers, 'content-length': String(result.info.size) },
+      body: result.body,
+    };
   }
-  return { status: 206, headers: { ...headers, ...rangeHeaders(range, result.info.size) }, body: result.body };
+  return {
+    status: 206,
+    headers: { ...headers, ...rangeHeaders(range, result.info.size) },
+    body: result.body,
+  };
 }
 
 export async function deleteObject(ctx: HandlerContext, bucket: string, key: string): Promise<S3Response> {
@@ -94,7 +103,8 @@ function rejectPartNumber(query: Query): void {
 function parseContentLength(h: Readonly<Record<string, string>>): number | undefined {
   const raw = h['content-length'];
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw new S3Error('InvalidArgument', 'Content-Length must be a non-negative integer');
+  if (!/^\d+$/.test(raw))
+    throw new S3Error('InvalidArgument', 'Content-Length must be a non-negative integer');
   return Number(raw);
 }
 

@@ -91,7 +91,12 @@ export class MemoryBackend implements Backend {
 
   async listObjects(input: ListObjectsInput): Promise<ListObjectsResult> {
     const entries = [...this.bucket(input.bucket).objects.values()]
-      .map(({ info }) => ({ key: info.key, size: info.size, etag: info.etag, lastModified: info.lastModified }))
+      .map(({ info }) => ({
+        key: info.key,
+        size: info.size,
+        etag: info.etag,
+        lastModified: info.lastModified,
+      }))
       .sort((a, b) => compareKeys(a.key, b.key));
     return pageFromSorted(entries, input);
   }

@@ -63,3 +63,11 @@ test('query values are decoded and the first of repeated names wins', () => {
   assert.equal(ep.query.get('prefix'), 'a/b c');
   assert.equal(ep.query.get('delimiter'), '/');
 });
+
+test("a query signed with '+' as a space is read that way", () => {
+  const plus = route('GET', '/bkt', 'list-type=2&prefix=a+b', {});
+  const space = route('GET', '/bkt', 'list-type=2&prefix=a+b', {}, true);
+  assert.ok(plus.op === 'ListObjectsV2' && space.op === 'ListObjectsV2');
+  assert.equal(plus.query.get('prefix'), 'a+b');
+  assert.equal(space.query.get('prefix'), 'a b');
+});

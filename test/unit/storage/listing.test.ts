@@ -42,7 +42,10 @@ test('pages of 2 with a delimiter visit everything exactly once', async () => {
     assert.ok(p.nextStartAfter);
     startAfter = p.nextStartAfter;
   }
-  assert.deepEqual(seen.sort(compareKeys), ['a', 'a/', 'b', 'b/', 'c', '\uFF61', '\u{1F600}'].sort(compareKeys));
+  assert.deepEqual(
+    seen.sort(compareKeys),
+    ['a', 'a/', 'b', 'b/', 'c', '\uFF61', '\u{1F600}'].sort(compareKeys),
+  );
 });
 
 test('exactly maxKeys items is not truncated; maxKeys 0 is an empty untruncated page', async () => {

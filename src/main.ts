@@ -1,0 +1,172 @@
+// Composition root: config → NATS (embedded or given) → backend → S3 handler → HTTP engine, plus
+// signals and an orderly shutdown. The only file that names concrete classes.
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from './config/schema.js';
+import { packageVersion } from './config/package-root.js';
+import { startHttpServer } from './http/server.js';
+import type { HttpServer } from './http/server.js';
+import { createS3Handler } from './s3/dispatch.js';
+import { createCredentialStore, loadCredentialsFile, loadOrGenerate } from './s3/sigv4/credentials.js';
+import type { CredentialStore } from './s3/sigv4/credentials.js';
+import { NatsBackend } from './storage/nats/backend.js';
+import type { NatsBackendOptions } from './storage/nats/backend.js';
+import { startEmbeddedNatsServer } from './storage/nats/embedded.js';
+import { createLogger, subscribeAccessLog } from './observability/log.js';
+import type { Logger } from './observability/log.js';
+import { createMetrics } from './observability/metrics.js';
+import { withMonitoring } from './observability/endpoints.js';
+
+type Embedded = Awaited<ReturnType<typeof startEmbeddedNatsServer>>;
+
+export async function serve(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const started = Date.now();
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+
+  let embedded: Embedded | undefined;
+  let backend: NatsBackend | undefined;
+  let http: HttpServer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const shutdown = (reason: string, code: number): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      try {
+        if (http) await drainHttp(http, config.shutdownTimeout * 1000, log);
+        await backend?.close().catch((err: unknown) => log.warn({ err }, 'closing NATS failed'));
+      } finally {
+        await embedded?.stop().catch((err: unknown) => log.warn({ err }, 'stopping nats-server failed'));
+        process.exitCode = code;
+        log.flush();
+        // Timers of the NATS client or the engine must not keep a stopped gateway alive.
+        setTimeout(() => process.exit(code), 200).unref();
+      }
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT', 0));
+  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    void shutdown('uncaught exception', 1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    void shutdown('unhandled rejection', 1);
+  });
+
+  try {
+    const creds = await credentialsFor(config);
+    let servers: string[];
+    if (config.natsUrl === undefined) {
+      embedded = await startEmbeddedNatsServer({
+        bin: config.natsServerBin,
+        storeDir: path.join(config.dataDir, 'nats'),
+        log: (line: string) => log.debug({ nats: line }, 'nats-server'),
+      });
+      servers = [embedded.url];
+    } else {
+      servers = [...config.natsUrl];
+    }
+    backend = await NatsBackend.connect({
+      servers,
+      ...(await natsAuth(config)),
+      frameSize: config.frameSize,
+    });
+    const nats = backend;
+    const metrics = createMetrics({ natsConnected: () => nats.isConnected() });
+    subscribeAccessLog(log);
+    const s3 = createS3Handler({ backend, credentials: () => creds.store, region: config.region });
+    const handler = withMonitoring(
+      {
+        metrics,
+        ready: () => nats.ready(),
+        stats: async () => ({
+          version: packageVersion(),
+          uptimeSeconds: Math.round((Date.now() - started) / 1000),
+          engine: http?.engine,
+          nats: { embedded: embedded !== undefined, connected: nats.isConnected(), servers: servers.length },
+          frameSize: config.frameSize,
+          inFlightRequests: http?.inFlight() ?? 0,
+          memory: process.memoryUsage(),
+        }),
+      },
+      s3,
+    );
+    http = await startHttpServer(
+      config.httpEngine,
+      { host: config.listen.host, port: config.listen.port, handler },
+      (msg) => log.warn(msg),
+    );
+    if (stopping) return;
+    printBanner(config, http, embedded, creds);
+  } catch (err) {
+    await shutdown('start-up failed', 1);
+    throw err;
+  }
+}
+
+async function credentialsFor(config: Config): Promise<{
+  store: CredentialStore;
+  file: string;
+  generated: { accessKey: string; secretKey: string } | undefined;
+}> {
+  if (config.credentials !== undefined) {
+    const store = createCredentialStore(await loadCredentialsFile(config.credentials));
+    return { store, file: config.credentials, generated: undefined };
+  }
+  if (config.natsUrl !== undefined) {
+    throw new Error('--credentials (or JETVAULT_CREDENTIALS) is required with --nats-url');
+  }
+  const file = path.join(config.dataDir, 'credentials.json');
+  const r = await loadOrGenerate(file);
+  return { store: r.store, file, generated: r.generated ? r.credentials[0] : undefined };
+}
+
+async function natsAuth(config: Config): Promise<Partial<NatsBackendOptions>> {
+  const read = (f: string) => readFile(f, 'utf8');
+  return {
+    ...(config.natsCreds !== undefined ? { credsFile: config.natsCreds } : {}),
+    ...(config.natsNkeySeed !== undefined ? { nkeySeed: (await read(config.natsNkeySeed)).trim() } : {}),
+    ...(config.natsToken !== undefined ? { token: config.natsToken } : {}),
+    ...(config.natsUser !== undefined ? { user: config.natsUser, pass: config.natsPassword } : {}),
+    ...(config.natsTlsCa !== undefined ? { tlsCaFile: config.natsTlsCa } : {}),
+  };
+}
+
+/** Stops accepting, lets in-flight requests finish within the timeout, then closes what is left. */
+async function drainHttp(http: HttpServer, timeoutMs: number, log: Logger): Promise<void> {
+  http.stopListening();
+  const deadline = Date.now() + timeoutMs;
+  while (http.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (http.inFlight() > 0) log.warn({ inFlight: http.inFlight() }, 'shutdown timeout: closing connections');
+  http.closeAll();
+}
+
+function printBanner(
+  config: Config,
+  http: HttpServer,
+  embedded: Embedded | undefined,
+  creds: Awaited<ReturnType<typeof credentialsFor>>,
+): void {
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const lines = [
+    `jetvault ${packageVersion()} is ready`,
+    `  endpoint:   http://${host}:${http.port}   (engine ${http.engine})`,
+    embedded
+      ? `  nats:       embedded nats-server at ${embedded.url}, store ${path.join(config.dataDir, 'nats')}`
+      : `  nats:       ${config.natsUrl?.length ?? 0} server(s) given with --nats-url`,
+    `  region:     ${config.region}`,
+  ];
+  if (creds.generated) {
+    lines.push(
+      `  access key: ${creds.generated.accessKey}`,
+      `  secret key: ${creds.generated.secretKey}`,
+      `  (a new key pair, printed this once; it is kept in ${creds.file}, mode 0600)`,
+    );
+  } else {
+    lines.push(`  credentials: ${creds.file}`);
+  }
+  process.stderr.write(lines.join('\n') + '\n');
+}

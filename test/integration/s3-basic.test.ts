@@ -1,0 +1,297 @@
+// The first S3 operations through the real gateway (both HTTP engines) on a real nats-server, with the
+// AWS SDK as the client, plus raw requests for what SDKs never send.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
+import { startTestNatsServer } from '../helpers/nats-server.js';
+import { CREDENTIALS, s3Client, startGateway } from '../helpers/gateway.js';
+import type { Gateway } from '../helpers/gateway.js';
+import { sign, signedFetch } from '../helpers/signed-fetch.js';
+
+const F = 256 * 1024;
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+
+async function s3Error(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode };
+    throw e;
+  }
+  throw new Error('expected an S3 error');
+}
+
+for (const engine of ['uws', 'node'] as const) {
+  describe(`S3 basics through the ${engine} engine`, () => {
+    let nats: Awaited<ReturnType<typeof startTestNatsServer>>;
+    let gw: Gateway;
+    let s3: S3Client;
+
+    before(async () => {
+      nats = await startTestNatsServer();
+      gw = await startGateway({ engine, natsUrl: nats.url });
+      s3 = s3Client(gw.endpoint);
+    });
+    after(async () => {
+      s3?.destroy();
+      await gw?.cleanup();
+      await nats?.stop();
+    });
+
+    const chunkCount = async (bucket: string): Promise<number> => {
+      const nc = await connect({ servers: nats.url });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const store = bucket.replaceAll('.', '_');
+        const si = await jsm.streams.info(`OBJ_${store}`, { subjects_filter: `$O.${store}.C.>` });
+        return Object.values(si.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+      } finally {
+        await nc.close();
+      }
+    };
+
+    test('buckets: create, list, head, dotted names, duplicates, delete', async () => {
+      assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
+      await s3.send(new CreateBucketCommand({ Bucket: 'alpha' }));
+      await s3.send(new CreateBucketCommand({ Bucket: 'my.dotted.bucket' }));
+      const names = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+      assert.deepEqual(names, ['alpha', 'my.dotted.bucket']);
+      assert.ok((await s3.send(new ListBucketsCommand({}))).Buckets?.[0]?.CreationDate instanceof Date);
+      await s3.send(new HeadBucketCommand({ Bucket: 'my.dotted.bucket' }));
+      assert.deepEqual(await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'alpha' }))), {
+        name: 'BucketAlreadyOwnedByYou',
+        status: 409,
+      });
+      assert.equal((await s3Error(s3.send(new HeadBucketCommand({ Bucket: 'nope-missing' })))).status, 404);
+      await s3.send(new DeleteBucketCommand({ Bucket: 'my.dotted.bucket' }));
+      assert.equal(
+        (await s3Error(s3.send(new HeadBucketCommand({ Bucket: 'my.dotted.bucket' })))).status,
+        404,
+      );
+    });
+
+    test('bad bucket names are InvalidBucketName, never a 500', async () => {
+      for (const bad of ['Upper-Case', 'a..b', 'ab', '192.168.0.1', 'under_score']) {
+        const r = await signedFetch(gw.endpoint, 'PUT', `/${bad}`);
+        assert.equal(r.status, 400, bad);
+        assert.match(await r.text(), /<Code>InvalidBucketName<\/Code>/);
+      }
+    });
+
+    test('objects: sizes around the frame size round-trip with MD5 ETags, metadata and content type', async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'objects' }));
+      for (const size of [0, 1, F - 1, F, F + 1, 3 * F + 7]) {
+        const body = randomBytes(size);
+        const key = `size/${size}`;
+        const put = await s3.send(
+          new PutObjectCommand({
+            Bucket: 'objects',
+            Key: key,
+            Body: body,
+            ContentType: 'application/x-test',
+            Metadata: { colour: 'blue', 'two-words': 'a b' },
+          }),
+        );
+        assert.equal(put.ETag, `"${md5(body)}"`);
+        const head = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: key }));
+        assert.equal(head.ContentLength, size);
+        assert.equal(head.ETag, put.ETag);
+        assert.equal(head.ContentType, 'application/x-test');
+        assert.deepEqual(head.Metadata, { colour: 'blue', 'two-words': 'a b' });
+        assert.ok(
+          head.LastModified instanceof Date && Math.abs(head.LastModified.getTime() - Date.now()) < 60_000,
+        );
+        const get = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: key }));
+        const got = Buffer.from(await get.Body!.transformToByteArray());
+        assert.equal(got.length, size);
+        assert.ok(got.equals(body), `bytes differ at size ${size}`);
+        assert.equal(get.ETag, put.ETag);
+        assert.equal(get.AcceptRanges, 'bytes');
+      }
+    });
+
+    test('keys with unicode, spaces, plus, percent and dots', async () => {
+      for (const key of ['ünï cødé/€.txt', 'a+b c', '100%/x', 'dir/../up', '~tilde!*()', 'trailing/']) {
+        const body = Buffer.from(key);
+        await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: key, Body: body }));
+        const got = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: key }));
+        assert.equal(Buffer.from(await got.Body!.transformToByteArray()).toString(), key);
+      }
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'objects', Prefix: 'a+b' }));
+      assert.deepEqual(
+        listed.Contents?.map((c) => c.Key),
+        ['a+b c'],
+      );
+    });
+
+    test('range GET', async () => {
+      const body = randomBytes(2 * F + 10);
+      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'ranged', Body: body }));
+      for (const [range, start, end] of [
+        ['bytes=0-0', 0, 0],
+        ['bytes=10-', 10, body.length - 1],
+        ['bytes=-5', body.length - 5, body.length - 1],
+        [`bytes=${F - 1}-${F}`, F - 1, F],
+        [`bytes=${F}-${10 * F}`, F, body.length - 1],
+      ] as const) {
+        const r = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'ranged', Range: range }));
+        assert.equal(r.ContentRange, `bytes ${start}-${end}/${body.length}`, range);
+        const got = Buffer.from(await r.Body!.transformToByteArray());
+        assert.ok(got.equals(body.subarray(start, end + 1)), range);
+      }
+      const r = await signedFetch(gw.endpoint, 'GET', '/objects/ranged', {
+        headers: { range: `bytes=${body.length}-` },
+      });
+      assert.equal(r.status, 416);
+      assert.equal(r.headers.get('content-range'), `bytes */${body.length}`);
+      assert.match(await r.text(), /<Code>InvalidRange<\/Code>/);
+    });
+
+    test('missing things: NoSuchKey, NoSuchBucket, BucketNotEmpty', async () => {
+      assert.deepEqual(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'nope' }))), {
+        name: 'NoSuchKey',
+        status: 404,
+      });
+      assert.deepEqual(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'nobucket', Key: 'k' }))), {
+        name: 'NoSuchBucket',
+        status: 404,
+      });
+      assert.deepEqual(
+        await s3Error(s3.send(new PutObjectCommand({ Bucket: 'nobucket', Key: 'k', Body: 'x' }))),
+        { name: 'NoSuchBucket', status: 404 },
+      );
+      assert.deepEqual(await s3Error(s3.send(new DeleteBucketCommand({ Bucket: 'objects' }))), {
+        name: 'BucketNotEmpty',
+        status: 409,
+      });
+      const r = await signedFetch(gw.endpoint, 'GET', '/objects/nope');
+      const xml = await r.text();
+      assert.match(xml, /<Code>NoSuchKey<\/Code>/);
+      assert.match(xml, /<RequestId>[0-9A-F]+<\/RequestId>/);
+      assert.equal(r.headers.get('x-amz-request-id')?.length, 16);
+    });
+
+    test('delete object, then the bucket', async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'todelete' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'todelete', Key: 'k', Body: randomBytes(F + 1) }));
+      await s3.send(new DeleteObjectCommand({ Bucket: 'todelete', Key: 'k' }));
+      await s3.send(new DeleteObjectCommand({ Bucket: 'todelete', Key: 'never-existed' }));
+      assert.equal(
+        (await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'todelete', Key: 'k' })))).status,
+        404,
+      );
+      assert.equal(await chunkCount('todelete'), 0);
+      await s3.send(new DeleteBucketCommand({ Bucket: 'todelete' }));
+    });
+
+    test('unsigned and wrongly signed requests are refused', async () => {
+      const unsigned = await fetch(`${gw.endpoint}/objects/size/1`);
+      assert.equal(unsigned.status, 403);
+      assert.match(await unsigned.text(), /<Code>AccessDenied<\/Code>/);
+      const wrong = s3Client(gw.endpoint, { ...CREDENTIALS, secretKey: 'not-the-secret' });
+      assert.deepEqual(await s3Error(wrong.send(new ListBucketsCommand({}))), {
+        name: 'SignatureDoesNotMatch',
+        status: 403,
+      });
+      const unknown = s3Client(gw.endpoint, { accessKey: 'AKIAUNKNOWN000000000', secretKey: 'x' });
+      assert.deepEqual(await s3Error(unknown.send(new ListBucketsCommand({}))), {
+        name: 'InvalidAccessKeyId',
+        status: 403,
+      });
+      wrong.destroy();
+      unknown.destroy();
+    });
+
+    test('bad Content-MD5 and a wrong signed payload hash store nothing', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'guarded', Body: 'original' }));
+      const before = await chunkCount('objects');
+      const badMd5 = await signedFetch(gw.endpoint, 'PUT', '/objects/guarded', {
+        body: Buffer.from('replacement'),
+        headers: { 'content-md5': createHash('md5').update('something else').digest('base64') },
+      });
+      assert.equal(badMd5.status, 400);
+      assert.match(await badMd5.text(), /<Code>BadDigest<\/Code>/);
+      const badSha = await signedFetch(gw.endpoint, 'PUT', '/objects/guarded', {
+        body: Buffer.from('replacement'),
+        payloadHash: createHash('sha256').update('something else').digest('hex'),
+      });
+      assert.equal(badSha.status, 400);
+      assert.match(await badSha.text(), /<Code>XAmzContentSHA256Mismatch<\/Code>/);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'guarded' }));
+      assert.equal(await got.Body!.transformToString(), 'original');
+      assert.equal(await chunkCount('objects'), before);
+    });
+
+    test('a client that disconnects mid-upload leaves the old object and no orphan frames', async () => {
+      const original = randomBytes(F + 3);
+      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cut', Body: original }));
+      const before = await chunkCount('objects');
+      const { headers } = await sign(gw.endpoint, 'PUT', '/objects/cut', {
+        headers: { 'content-length': String(4 * F) },
+        payloadHash: 'UNSIGNED-PAYLOAD',
+      });
+      await new Promise<void>((resolve, reject) => {
+        const sock = net.connect(gw.port, '127.0.0.1', () => {
+          const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+          sock.write(`PUT /objects/cut HTTP/1.1\r\n${head.join('\r\n')}\r\n\r\n`);
+          sock.write(randomBytes(2 * F + 5), () => setTimeout(() => sock.destroy(), 300));
+        });
+        sock.on('close', () => resolve());
+        sock.on('error', reject);
+      });
+      // The gateway notices the disconnect asynchronously; give it a moment to purge.
+      for (let i = 0; i < 50 && (await chunkCount('objects')) !== before; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await chunkCount('objects'), before);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cut' }));
+      assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(original));
+    });
+
+    test('the stock NATS Object Store client reads what the gateway wrote', async () => {
+      const body = randomBytes(3 * F + 11);
+      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'for/stock', Body: body }));
+      const nc = await connect({ servers: nats.url });
+      try {
+        const os = await new Objm(nc).open('objects');
+        const info = await os.info('for/stock');
+        assert.equal(info?.size, body.length);
+        const data = await os.getBlob('for/stock');
+        assert.ok(data && Buffer.from(data).equals(body));
+      } finally {
+        await nc.close();
+      }
+    });
+
+    test('monitoring endpoints answer unsigned; a signed request on the same path is S3', async () => {
+      assert.equal(await (await fetch(`${gw.endpoint}/healthz`)).text(), 'ok\n');
+      assert.equal((await fetch(`${gw.endpoint}/readyz`)).status, 200);
+      const metrics = await (await fetch(`${gw.endpoint}/metrics`)).text();
+      assert.match(metrics, /jetvault_s3_requests_total\{operation="PutObject",status_class="2xx"\} \d+/);
+      assert.match(metrics, /jetvault_s3_bytes_in_total\{operation="PutObject"\} \d+/);
+      assert.match(metrics, /jetvault_nats_connected 1/);
+      assert.match(metrics, /jetvault_s3_request_duration_seconds_bucket/);
+      const stats = (await (await fetch(`${gw.endpoint}/stats`)).json()) as Record<string, unknown>;
+      assert.equal(stats['engine'], engine);
+      const signed = await signedFetch(gw.endpoint, 'GET', '/metrics');
+      assert.equal(signed.status, 404);
+      assert.match(await signed.text(), /<Code>NoSuchBucket<\/Code>/);
+    });
+  });
+}

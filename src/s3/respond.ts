@@ -19,7 +19,7 @@ export function errorResponse(
   const body = buildXml(
     'Error',
     { Code: err.code, Message: err.message, ...err.extra, Resource: resource, RequestId: requestId },
-    undefined,
+    null,
   );
   headers['content-type'] = 'application/xml';
   return { status: err.status, headers, body };

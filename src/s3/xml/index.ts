@@ -17,9 +17,12 @@ export interface XmlNode {
   [name: string]: XmlValue;
 }
 
-/** `<root xmlns="…">…</root>` with the XML declaration; undefined members are left out. */
-export function buildXml(root: string, body: XmlNode, namespace: string | undefined = S3_XMLNS): string {
-  const node: XmlNode = namespace === undefined ? body : { '@xmlns': namespace, ...body };
+/**
+ * `<root xmlns="…">…</root>` with the XML declaration; undefined members are left out. Results carry the
+ * S3 namespace; `<Error>` documents carry none, as S3 sends them (`namespace: null`).
+ */
+export function buildXml(root: string, body: XmlNode, namespace: string | null = S3_XMLNS): string {
+  const node: XmlNode = namespace === null ? body : { '@xmlns': namespace, ...body };
   return DECLARATION + (builder.build({ [root]: node }) as string);
 }
 

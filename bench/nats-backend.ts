@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   DEFAULT_FRAME_SIZE,
@@ -18,6 +17,7 @@ import {
   type NatsBackendSettings,
 } from '../src/storage/nats/backend.js';
 import { startEmbeddedNatsServer } from '../src/storage/nats/embedded.js';
+import { natsFloor } from './lib/nats-floor.js';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.SIZE_MIB ?? 1024) * MiB;
@@ -78,38 +78,12 @@ async function backendRun(nc: NatsConnection, settings: NatsBackendSettings): Pr
 
 async function bareRun(
   nc: NatsConnection,
-  js: JetStreamClient,
   payload: number,
   window: number,
   readAhead: number,
 ): Promise<string> {
-  const jsm = await jetstreamManager(nc);
-  const stream = `BARE_${++bucketNo}`;
-  await jsm.streams.add({ name: stream, subjects: [`bare.${bucketNo}.>`], storage: 'file', discard: 'new' });
-  const subject = `bare.${bucketNo}.data`;
-  const msg = source.subarray(0, payload);
-  const count = Math.ceil(SIZE / payload);
-  const put = await timed(async () => {
-    const q: Array<Promise<unknown>> = [];
-    for (let i = 0; i < count; i++) {
-      q.push(js.publish(subject, msg));
-      if (q.length >= window) await q.shift();
-    }
-    await Promise.all(q);
-  });
-  const get = await timed(async () => {
-    const c = await js.consumers.get(stream, { filter_subjects: subject });
-    const msgs = await c.consume({ max_messages: Math.max(1, Math.floor(readAhead / payload)) });
-    let n = 0;
-    for await (const m of msgs) {
-      n += m.data.length;
-      if (m.info.pending === 0) break;
-    }
-    await c.delete().catch(() => {});
-    return n;
-  });
-  await jsm.streams.delete(stream);
-  return `PUT ${mbps(count * payload, put.ms)} MB/s (rss ${put.rssMiB} MiB)   GET ${mbps(get.value, get.ms)} MB/s (rss ${get.rssMiB} MiB)`;
+  const r = await timed(() => natsFloor(nc, { size: SIZE, payload, window, readAhead, source }));
+  return `PUT ${mbps(r.value.bytes, r.value.putMs)} MB/s   GET ${mbps(r.value.bytes, r.value.getMs)} MB/s (rss ${r.rssMiB} MiB)`;
 }
 
 async function main(): Promise<void> {
@@ -119,7 +93,6 @@ async function main(): Promise<void> {
     storeDir,
   });
   const nc = await connect({ servers: server.url });
-  const js = jetstream(nc);
   const F = DEFAULT_FRAME_SIZE;
   try {
     console.log(
@@ -128,11 +101,11 @@ async function main(): Promise<void> {
     const rows: Array<[string, () => Promise<string>]> = [
       [
         `bare JetStream, 1 MiB msgs, window ${DEFAULT_MAX_IN_FLIGHT}`,
-        () => bareRun(nc, js, MiB, DEFAULT_MAX_IN_FLIGHT, DEFAULT_READ_AHEAD_BYTES),
+        () => bareRun(nc, MiB, DEFAULT_MAX_IN_FLIGHT, DEFAULT_READ_AHEAD_BYTES),
       ],
       [
         `bare JetStream, ${F / 1024} KiB msgs, window ${DEFAULT_MAX_IN_FLIGHT}`,
-        () => bareRun(nc, js, F, DEFAULT_MAX_IN_FLIGHT, DEFAULT_READ_AHEAD_BYTES),
+        () => bareRun(nc, F, DEFAULT_MAX_IN_FLIGHT, DEFAULT_READ_AHEAD_BYTES),
       ],
       [
         `NatsBackend defaults (F ${F / 1024} KiB, maxInFlight ${DEFAULT_MAX_IN_FLIGHT}, readAhead ${DEFAULT_READ_AHEAD_BYTES / MiB} MiB)`,
@@ -149,7 +122,7 @@ async function main(): Promise<void> {
       for (const w of [1, 4, 64])
         rows.push([
           `bare ${F / 1024} KiB msgs, window ${w}`,
-          () => bareRun(nc, js, F, w, DEFAULT_READ_AHEAD_BYTES),
+          () => bareRun(nc, F, w, DEFAULT_READ_AHEAD_BYTES),
         ]);
     }
     for (const [name, run] of rows) console.log(`${name.padEnd(72)} ${await run()}`);

@@ -59,7 +59,9 @@ function reachablePackages(file: string, seen = new Set<string>()): Set<string> 
 
 test('the scan sees the engines where they are allowed (the check is not vacuous)', () => {
   assert.ok(graph.get('src/http/uws.ts')?.some(isHttpEngine));
-  assert.ok([...graph.entries()].some(([f, specs]) => f.startsWith('src/storage/nats/') && specs.some(isNats)));
+  assert.ok(
+    [...graph.entries()].some(([f, specs]) => f.startsWith('src/storage/nats/') && specs.some(isNats)),
+  );
 });
 
 test('only src/http imports the HTTP engine', () => {

@@ -40,6 +40,7 @@ export async function natsFloor(
     if (m.info.pending === 0) break;
   }
   const getMs = performance.now() - t;
+  if (got !== count * opts.payload) throw new Error(`floor read ${got} of ${count * opts.payload} bytes`);
   await c.delete().catch(() => {});
   await jsm.streams.delete(stream);
   return { bytes: count * opts.payload, putMs, getMs };

@@ -162,10 +162,10 @@ export const OPTIONS = defineOptions({
   httpEngine: {
     arg: 'engine',
     schema: z.enum(['uws', 'node'], { error: 'must be one of: uws, node' }),
-    default: 'uws',
+    default: 'node',
     typeLabel: '`uws` | `node`',
     description:
-      'HTTP engine. `node` (node:http) is also used automatically when uWebSockets.js cannot load.',
+      'HTTP engine. `node` (node:http) is the default: the pinned uWebSockets.js keeps reading an upload after pause(), so its memory per upload is not bounded (docs/adr/0002). `uws` is chosen explicitly; it falls back to `node` when it cannot load.',
   },
   frameSize: {
     arg: 'bytes',

@@ -106,50 +106,56 @@ async function writeFrames(
   const { frameSize, maxInFlight, timeoutMs } = ctx.settings;
   const hash = createHash('sha256');
   const frames = new FrameIndex();
-  const inFlight: Array<Promise<PubAck>> = [];
+  const inFlight: Array<[Promise<PubAck>, Buffer]> = [];
   let size = 0;
   let chunks = 0;
   let lastSeq = 0;
 
+  // Frame buffers are recycled once their publish is acknowledged: the server has the bytes, so the client
+  // has flushed them. Before the ack nats.js may still reference the payload. Recycling keeps a PUT's
+  // memory at maxInFlight + 1 frames instead of a GC-paced stream of garbage buffers.
+  const spare: Buffer[] = [];
   const settleOldest = async (): Promise<void> => {
-    const ack = await inFlight.shift()!;
+    const [pending, buffer] = inFlight.shift()!;
+    const ack = await pending;
     if (ack.seq <= lastSeq) throw new Error(`publish acks out of order on ${subject}`);
     lastSeq = ack.seq;
     frames.add(ack.seq);
+    if (buffer.length === frameSize) spare.push(buffer);
   };
-  const publish = async (frame: Uint8Array): Promise<void> => {
-    hash.update(frame);
-    const p = ctx.js.publish(subject, frame, { timeout: timeoutMs });
+  const publish = async (frame: Buffer, length: number): Promise<void> => {
+    const payload = frame.subarray(0, length);
+    hash.update(payload);
+    const p = ctx.js.publish(subject, payload, { timeout: timeoutMs });
     p.catch(() => {}); // observed in order by settleOldest; this only marks it handled meanwhile
-    inFlight.push(p);
+    inFlight.push([p, frame]);
     chunks++;
     if (inFlight.length >= maxInFlight) await settleOldest();
   };
 
   try {
-    // A fresh buffer per frame: nats.js may still reference a published payload until its socket flush.
     let frame: Buffer | undefined;
     let fill = 0;
     for await (const chunk of body) {
       let off = 0;
       while (off < chunk.length) {
-        frame ??= Buffer.allocUnsafe(frameSize);
+        frame ??= spare.pop() ?? Buffer.allocUnsafeSlow(frameSize);
         const n = Math.min(frameSize - fill, chunk.length - off);
         frame.set(chunk.subarray(off, off + n), fill);
         fill += n;
         off += n;
         if (fill === frameSize) {
-          await publish(frame);
+          await publish(frame, fill);
           frame = undefined;
           fill = 0;
         }
       }
       size += chunk.length;
     }
-    if (frame !== undefined && fill > 0) await publish(frame.subarray(0, fill));
+    if (frame !== undefined && fill > 0) await publish(frame, fill);
     while (inFlight.length > 0) await settleOldest();
   } catch (e) {
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.map(([p]) => p));
     throw e;
   }
   return { size, chunks, digest: formatDigest(hash.digest()), frames };

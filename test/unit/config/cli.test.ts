@@ -53,7 +53,7 @@ describe('runCli', () => {
     assert.equal(config.frameSize, 131072);
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.region, 'from-file');
-    assert.equal(config.httpEngine, 'uws');
+    assert.equal(config.httpEngine, 'node');
     assert.equal(config.dataDir, join(cwd, 'data'));
   });
 

@@ -19,7 +19,7 @@ describe('loadConfig defaults', () => {
       dataDir: join(dir, 'data'),
       credentials: undefined,
       region: 'us-east-1',
-      httpEngine: 'uws',
+      httpEngine: 'node',
       frameSize: 262144,
       logLevel: 'info',
       shutdownTimeout: 30,
@@ -77,7 +77,7 @@ describe('loadConfig precedence: flag > env > file > default', () => {
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.region, 'file-region');
     assert.deepEqual(config.listen, { host: '0.0.0.0', port: 7000 });
-    assert.equal(config.httpEngine, 'uws');
+    assert.equal(config.httpEngine, 'node');
     assert.equal(config.config, file);
   });
 
@@ -155,7 +155,7 @@ describe('Config type', () => {
     const servers: readonly string[] | undefined = config.natsUrl;
     const token: string | undefined = config.natsToken;
     const level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = config.logLevel;
-    assert.deepEqual([port, engine, servers, token, level], [9000, 'uws', undefined, undefined, 'info']);
+    assert.deepEqual([port, engine, servers, token, level], [9000, 'node', undefined, undefined, 'info']);
     // @ts-expect-error Config is readonly
     assert.throws(() => (config.region = 'x'), TypeError);
   });

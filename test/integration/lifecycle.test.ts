@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client, startGateway } from '../helpers/gateway.js';
+import { startTestNatsServer } from '../helpers/nats-server.js';
 import { sign } from '../helpers/signed-fetch.js';
 
 /** nats-server processes whose command line names this data dir. */
@@ -138,4 +139,25 @@ test('a missing nats-server binary is a clear start-up error', async () => {
     startGateway({ args: ['--nats-server-bin', '/nonexistent/nats-server'] }),
     (e: Error) => /nats-server-bin/.test(e.message) && /exited with [1-9]/.test(e.message),
   );
+});
+
+test('/readyz and the NATS gauge follow the NATS connection; /healthz stays up', async () => {
+  const nats = await startTestNatsServer();
+  const gw = await startGateway({ natsUrl: nats.url });
+  try {
+    assert.equal((await fetch(`${gw.endpoint}/readyz`)).status, 200);
+    assert.match(await (await fetch(`${gw.endpoint}/metrics`)).text(), /^jetvault_nats_connected 1$/m);
+    await nats.stop();
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 503; i++) {
+      status = (await fetch(`${gw.endpoint}/readyz`)).status;
+      if (status !== 503) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 503);
+    assert.match(await (await fetch(`${gw.endpoint}/metrics`)).text(), /^jetvault_nats_connected 0$/m);
+    assert.equal((await fetch(`${gw.endpoint}/healthz`)).status, 200);
+  } finally {
+    await gw.cleanup();
+    await nats.stop();
+  }
 });

@@ -54,13 +54,23 @@ async function main(): Promise<void> {
       };
       try {
         await aws('s3', 'mb', `s3://bench-${engine}`);
-        const putMs = await aws('s3api', 'put-object', '--bucket', `bench-${engine}`, '--key', 'big', '--body', src);
+        const putMs = await aws(
+          's3api',
+          'put-object',
+          '--bucket',
+          `bench-${engine}`,
+          '--key',
+          'big',
+          '--body',
+          src,
+        );
         const out = path.join(dir, 'out.bin');
         const getMs = await aws('s3api', 'get-object', '--bucket', `bench-${engine}`, '--key', 'big', out);
         const same = (await sha256(out)) === srcSha;
         await rm(out);
-        const listed = (await run('aws', ['--endpoint-url', gw.endpoint, 's3', 'ls', `s3://bench-${engine}`], { env }))
-          .stdout;
+        const listed = (
+          await run('aws', ['--endpoint-url', gw.endpoint, 's3', 'ls', `s3://bench-${engine}`], { env })
+        ).stdout;
         await aws('s3', 'rm', `s3://bench-${engine}/big`);
         const line =
           `| ${engine} | ${(SIZE / 1e6 / (putMs / 1000)).toFixed(0)} | ${(SIZE / 1e6 / (getMs / 1000)).toFixed(0)} | ` +

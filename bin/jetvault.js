@@ -3,6 +3,8 @@
 // so --help and config errors stay fast and need nothing beyond the CLI itself.
 import { runCli } from '../dist/src/cli.js';
 
-process.exitCode = await runCli(process.argv, {
+const code = await runCli(process.argv, {
   serve: async (config) => (await import('../dist/src/main.js')).serve(config),
 });
+// serve() sets a non-zero exit code itself when it failed to start or stopped on an error.
+process.exitCode = process.exitCode || code;

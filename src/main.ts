@@ -102,8 +102,10 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return;
     printBanner(config, http, embedded, creds);
   } catch (err) {
+    // A start-up failure is the user's to fix (a missing binary, a bad file, NATS unreachable): one line.
+    process.stderr.write(`jetvault: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    log.debug({ err }, 'start-up failed');
     await shutdown('start-up failed', 1);
-    throw err;
   }
 }
 

@@ -9,7 +9,10 @@ import type { S3Request, S3Response } from '../s3/request.js';
 
 export async function startNodeHttp(opts: HttpServerOptions): Promise<HttpServer> {
   const inFlight = new InFlight();
+  // No limit on a whole request (a 5 GiB transfer may take long); a connection idle for 2 minutes — no byte
+  // in either direction, e.g. a client that stopped sending mid-upload — is closed, which aborts the request.
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 });
+  server.timeout = 120_000;
   // S3 clients send large bodies after `Expect: 100-continue`; answer at once, auth comes with the request.
   server.on('checkContinue', (req, res) => {
     res.writeContinue();

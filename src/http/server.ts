@@ -4,17 +4,20 @@ import type { EngineName, HttpServer, HttpServerOptions } from './engine.js';
 
 export type { EngineName, HttpServer, HttpServerOptions } from './engine.js';
 
+type UwsModule = typeof import('./uws.js');
+
 export async function startHttpServer(
   engine: EngineName,
   opts: HttpServerOptions,
   warn: (msg: string) => void,
+  loadUws: () => Promise<UwsModule> = () => import('./uws.js'),
 ): Promise<HttpServer> {
   if (engine === 'uws') {
-    let uws: typeof import('./uws.js') | undefined;
+    let uws: UwsModule | undefined;
     try {
-      uws = await import('./uws.js');
+      uws = await loadUws();
     } catch (err) {
-      warn(`uWebSockets.js cannot load here (${firstLine(err)}); using the node:http engine`);
+      warn(`uWebSockets.js cannot load here (${lastLine(err)}); using the node:http engine`);
     }
     if (uws) return uws.startUws(opts);
   }
@@ -22,6 +25,10 @@ export async function startHttpServer(
   return startNodeHttp(opts);
 }
 
-function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
+/** uWS's loader error starts with a generic sentence; the cause (dlopen, ABI) is on the last line. */
+function lastLine(err: unknown): string {
+  const lines = String(err instanceof Error ? err.message : err)
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  return lines.at(-1) ?? '';
 }

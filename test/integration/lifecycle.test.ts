@@ -161,3 +161,10 @@ test('/readyz and the NATS gauge follow the NATS connection; /healthz stays up',
     await nats.stop();
   }
 });
+
+test('with --nats-url a credentials file is required', async () => {
+  await assert.rejects(
+    startGateway({ natsUrl: 'nats://127.0.0.1:1', withCredentials: false }),
+    (e: Error) => /--credentials/.test(e.message) && /exited with [1-9]/.test(e.message),
+  );
+});

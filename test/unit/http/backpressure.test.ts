@@ -133,3 +133,29 @@ for (const engine of ['uws', 'node'] as const) {
     server.closeAll();
   });
 }
+
+test('uws that cannot load falls back to node:http with one warning', async () => {
+  const warnings: string[] = [];
+  const server = await startHttpServer(
+    'uws',
+    { host: '127.0.0.1', port: 0, handler: async () => ({ status: 200, headers: {}, body: 'ok' }) },
+    (m) => warnings.push(m),
+    async () => {
+      throw new Error(
+        'This version of uWS.js supports only …\n\nError: libc.musl-x86_64.so.1: cannot open shared object file',
+      );
+    },
+  );
+  try {
+    assert.equal(server.engine, 'node');
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!,
+      /uWebSockets\.js cannot load here \(Error: libc\.musl.*\); using the node:http engine/,
+    );
+    assert.equal(await (await fetch(`http://127.0.0.1:${server.port}/`)).text(), 'ok');
+  } finally {
+    server.stopListening();
+    server.closeAll();
+  }
+});

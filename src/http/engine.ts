@@ -38,3 +38,10 @@ export class InFlight {
     return this.n;
   }
 }
+
+/** Lets go of a response body that will not be sent (client gone, HEAD), so its source is released. */
+export async function releaseBody(body: unknown): Promise<void> {
+  if (body !== null && typeof body === 'object' && Symbol.asyncIterator in body) {
+    await (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().return?.();
+  }
+}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { PushBody, ClientAbortedError } from './body.js';
 import type { HttpServer, HttpServerOptions } from './engine.js';
-import { InFlight } from './engine.js';
+import { InFlight, releaseBody } from './engine.js';
 import type { S3Request, S3Response } from '../s3/request.js';
 
 export async function startNodeHttp(opts: HttpServerOptions): Promise<HttpServer> {
@@ -97,10 +97,11 @@ async function writeResponse(
   isHead: boolean,
   opts: HttpServerOptions,
 ): Promise<void> {
-  if (res.destroyed) return;
+  if (res.destroyed) return releaseBody(r.body);
   res.statusCode = r.status;
   for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
   if (isHead || r.body === undefined) {
+    await releaseBody(r.body);
     res.end();
     return;
   }

@@ -5,7 +5,7 @@ import { App, us_listen_socket_close, us_socket_local_port } from 'uws-pack';
 import type { HttpResponse, HttpRequest, us_listen_socket } from 'uws-pack';
 import { PushBody, ClientAbortedError } from './body.js';
 import type { HttpServer, HttpServerOptions } from './engine.js';
-import { InFlight } from './engine.js';
+import { InFlight, releaseBody } from './engine.js';
 import type { S3Request, S3Response } from '../s3/request.js';
 import { STATUS_CODES } from 'node:http';
 
@@ -98,7 +98,7 @@ async function writeResponse(
   opts: HttpServerOptions,
   isHead: boolean,
 ): Promise<void> {
-  if (state.aborted) return;
+  if (state.aborted) return releaseBody(r.body);
   const writeHead = (): void => {
     res.writeStatus(STATUS_TEXT[r.status] ?? String(r.status));
     for (const [k, v] of Object.entries(r.headers)) {
@@ -107,6 +107,7 @@ async function writeResponse(
   };
   const declared = r.headers['content-length'];
   if (isHead || r.body === undefined) {
+    await releaseBody(r.body);
     res.cork(() => {
       writeHead();
       // endWithoutBody(n) leaves a keep-alive connection expecting n body bytes (the next request on it

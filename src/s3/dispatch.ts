@@ -140,21 +140,41 @@ async function* countBytes(
   }
 }
 
-async function* observeStream(
+/**
+ * Counts the response body as it goes and reports the request's end once. An explicit iterator rather than
+ * a generator: return() must reach the backend's stream even when the engine never started reading it
+ * (client gone before the first byte), or the backend would hold its NATS consumer.
+ */
+function observeStream(
   body: AsyncIterable<Uint8Array>,
   end: (bytesOut: number, err: Error | undefined) => void,
-): AsyncIterable<Uint8Array> {
+): AsyncIterableIterator<Uint8Array> {
+  const inner = body[Symbol.asyncIterator]();
   let n = 0;
-  let failure: Error | undefined;
-  try {
-    for await (const chunk of body) {
-      n += chunk.byteLength;
-      yield chunk;
-    }
-  } catch (err) {
-    failure = err instanceof Error ? err : new Error(String(err));
-    throw err;
-  } finally {
-    end(n, failure);
-  }
+  let ended = false;
+  const finish = (err: Error | undefined): void => {
+    if (ended) return;
+    ended = true;
+    end(n, err);
+  };
+  const it: AsyncIterableIterator<Uint8Array> = {
+    [Symbol.asyncIterator]: () => it,
+    async next() {
+      try {
+        const r = await inner.next();
+        if (r.done) finish(undefined);
+        else n += r.value.byteLength;
+        return r;
+      } catch (err) {
+        finish(err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      }
+    },
+    async return() {
+      finish(undefined);
+      await inner.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return it;
 }

@@ -270,6 +270,38 @@ for (const engine of ['uws', 'node'] as const) {
       });
     }
 
+    test('a GET whose client goes away releases its NATS consumer', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'abandoned', Body: randomBytes(40 * F) }));
+      const { headers } = await sign(gw.endpoint, 'GET', '/objects/abandoned');
+      const consumers = async (): Promise<number> => {
+        const nc = await connect({ servers: nats.url });
+        try {
+          const jsm = await jetstreamManager(nc);
+          return (await jsm.streams.info('OBJ_objects')).state.consumer_count;
+        } finally {
+          await nc.close();
+        }
+      };
+      const sock = net.connect(gw.port, '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      sock.pause(); // read nothing: the response stalls on backpressure with its consumer open
+      const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+      sock.write(`GET /objects/abandoned HTTP/1.1\r\n${head.join('\r\n')}\r\n\r\n`);
+      let open = 0;
+      for (let i = 0; i < 50 && open === 0; i++) {
+        open = await consumers();
+        if (open === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(open, 1, 'the GET reads through one consumer');
+      sock.destroy();
+      let left = open;
+      for (let i = 0; i < 60 && left > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await consumers();
+      }
+      assert.equal(left, 0);
+    });
+
     test('the stock NATS Object Store client reads what the gateway wrote', async () => {
       const body = randomBytes(3 * F + 11);
       await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'for/stock', Body: body }));

@@ -62,6 +62,7 @@ async function backendRun(nc: NatsConnection, settings: NatsBackendSettings): Pr
       body: body(SIZE),
       contentType: 'application/octet-stream',
       userMetadata: {},
+      storedHeaders: {},
       etag: () => '"bench"',
     }),
   );

@@ -11,6 +11,8 @@ import type { HandlerContext } from './handlers/context.js';
 import * as buckets from './handlers/buckets.js';
 import * as objects from './handlers/objects.js';
 import * as list from './handlers/list.js';
+import * as acl from './handlers/acl.js';
+import { deleteObjects } from './handlers/delete-objects.js';
 import { authenticate } from './sigv4/verify.js';
 import type { CredentialStore } from './sigv4/credentials.js';
 import { publishRequestEnd } from '../observability/channels.js';
@@ -46,6 +48,20 @@ function handle(ctx: HandlerContext, ep: Endpoint): Promise<S3Response> {
       return objects.headObject(ctx, ep.bucket, ep.key, ep.query);
     case 'DeleteObject':
       return objects.deleteObject(ctx, ep.bucket, ep.key);
+    case 'DeleteObjects':
+      return deleteObjects(ctx, ep.bucket);
+    case 'GetBucketVersioning':
+      return buckets.getBucketVersioning(ctx, ep.bucket);
+    case 'ListObjectVersions':
+      return list.listObjectVersions(ctx, ep.bucket, ep.query);
+    case 'GetBucketAcl':
+      return acl.getBucketAcl(ctx, ep.bucket);
+    case 'PutBucketAcl':
+      return acl.putBucketAcl(ctx, ep.bucket);
+    case 'GetObjectAcl':
+      return acl.getObjectAcl(ctx, ep.bucket, ep.key);
+    case 'PutObjectAcl':
+      return acl.putObjectAcl(ctx, ep.bucket, ep.key);
   }
 }
 

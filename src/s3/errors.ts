@@ -2,6 +2,7 @@
 // message. One serialiser (src/s3/xml) turns an S3Error into the XML body clients parse.
 
 export const S3_ERRORS = {
+  AccessControlListNotSupported: { status: 400, message: 'The bucket does not allow ACLs' },
   AccessDenied: { status: 403, message: 'Access Denied' },
   AuthorizationHeaderMalformed: {
     status: 400,

@@ -16,13 +16,20 @@ export type Endpoint =
   | { op: 'PutObject'; bucket: string; key: string }
   | { op: 'GetObject'; bucket: string; key: string; query: Query }
   | { op: 'HeadObject'; bucket: string; key: string; query: Query }
-  | { op: 'DeleteObject'; bucket: string; key: string };
+  | { op: 'DeleteObject'; bucket: string; key: string }
+  | { op: 'DeleteObjects'; bucket: string }
+  | { op: 'GetBucketVersioning'; bucket: string }
+  | { op: 'ListObjectVersions'; bucket: string; query: Query }
+  | { op: 'GetBucketAcl'; bucket: string }
+  | { op: 'PutBucketAcl'; bucket: string }
+  | { op: 'GetObjectAcl'; bucket: string; key: string }
+  | { op: 'PutObjectAcl'; bucket: string; key: string };
 
 export type Operation = Endpoint['op'];
 
 /** Sub-resources that select another S3 operation; until one is implemented it answers NotImplemented. */
 const SUBRESOURCES = new Set([
-  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
+  'accelerate', 'location', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
   'inventory', 'legal-hold', 'lifecycle', 'logging', 'metadataConfiguration', 'metrics', 'notification',
   'object-lock', 'ownershipControls', 'partNumber', 'policy', 'policyStatus', 'publicAccessBlock',
   'renameObject', 'replication', 'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging',
@@ -80,13 +87,13 @@ export function route(
     throw new S3Error('MethodNotAllowed');
   }
   assertBucketName(bucket);
-  for (const name of query.keys()) {
-    if (SUBRESOURCES.has(name)) {
-      throw new S3Error('NotImplemented', `${method} ?${name} is not implemented by jetvault yet`);
-    }
-  }
+  if (key !== '' && Buffer.byteLength(key) > 1024) throw new S3Error('KeyTooLongError');
+  // versionId=null names the only version an unversioned bucket has: the object itself.
+  const sub = [...query.keys()].find(
+    (name) => SUBRESOURCES.has(name) && !(name === 'versionId' && query.get(name) === 'null'),
+  );
+  if (sub !== undefined) return subresourceEndpoint(method, bucket, key, sub, query);
   if (key === '') return bucketEndpoint(method, bucket, query);
-  if (Buffer.byteLength(key) > 1024) throw new S3Error('KeyTooLongError');
   switch (method) {
     case 'PUT':
       if (headers['x-amz-copy-source'] !== undefined) {
@@ -114,7 +121,6 @@ function bucketEndpoint(method: string, bucket: string, query: Map<string, strin
     case 'DELETE':
       return { op: 'DeleteBucket', bucket };
     case 'GET':
-      if (query.has('location')) return { op: 'GetBucketLocation', bucket };
       if (query.get('list-type') === '2') return { op: 'ListObjectsV2', bucket, query };
       if (query.has('list-type')) throw new S3Error('InvalidArgument', 'list-type must be 2');
       return { op: 'ListObjects', bucket, query };
@@ -122,4 +128,34 @@ function bucketEndpoint(method: string, bucket: string, query: Map<string, strin
       throw new S3Error('NotImplemented', 'POST on a bucket is not implemented by jetvault yet');
   }
   throw new S3Error('MethodNotAllowed');
+}
+
+/** Sub-resource operations jetvault implements; any other sub-resource is NotImplemented. */
+function subresourceEndpoint(
+  method: string,
+  bucket: string,
+  key: string,
+  sub: string,
+  query: Query,
+): Endpoint {
+  const on = `${key === '' ? 'bucket' : 'object'} ${method} ${sub}`;
+  switch (on) {
+    case 'bucket GET location':
+      return { op: 'GetBucketLocation', bucket };
+    case 'bucket GET versioning':
+      return { op: 'GetBucketVersioning', bucket };
+    case 'bucket GET versions':
+      return { op: 'ListObjectVersions', bucket, query };
+    case 'bucket GET acl':
+      return { op: 'GetBucketAcl', bucket };
+    case 'bucket PUT acl':
+      return { op: 'PutBucketAcl', bucket };
+    case 'bucket POST delete':
+      return { op: 'DeleteObjects', bucket };
+    case 'object GET acl':
+      return { op: 'GetObjectAcl', bucket, key };
+    case 'object PUT acl':
+      return { op: 'PutObjectAcl', bucket, key };
+  }
+  throw new S3Error('NotImplemented', `${method} ?${sub} is not implemented by jetvault yet`);
 }

@@ -19,7 +19,18 @@ export interface ObjectInfo {
   contentType: string;
   /** User metadata, names lower-case without the `x-amz-meta-` prefix. */
   userMetadata: Record<string, string>;
+  /** The other HTTP headers S3 keeps with an object (STORED_HEADERS), lower-case names. */
+  storedHeaders: Record<string, string>;
 }
+
+/** Headers S3 stores with an object and returns on GET/HEAD, besides Content-Type. */
+export const STORED_HEADERS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+] as const;
 
 export interface PutObjectInput {
   bucket: string;
@@ -31,6 +42,7 @@ export interface PutObjectInput {
   body: AsyncIterable<Uint8Array>;
   contentType: string;
   userMetadata: Record<string, string>;
+  storedHeaders: Record<string, string>;
   /**
    * Called once the body is exhausted and verified; returns the quoted ETag to store.
    * (The body stage computes the MD5 as bytes pass; the backend never sees a digest before the end.)

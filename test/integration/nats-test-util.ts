@@ -71,7 +71,12 @@ export function input(
   bucket: string,
   key: string,
   data: Buffer,
-  o: { contentType?: string; userMetadata?: Record<string, string>; chunk?: number } = {},
+  o: {
+    contentType?: string;
+    userMetadata?: Record<string, string>;
+    storedHeaders?: Record<string, string>;
+    chunk?: number;
+  } = {},
 ): PutObjectInput {
   return {
     bucket,
@@ -79,6 +84,7 @@ export function input(
     body: chunked(data, o.chunk),
     contentType: o.contentType ?? 'application/octet-stream',
     userMetadata: o.userMetadata ?? {},
+    storedHeaders: o.storedHeaders ?? {},
     etag: () => etagOf(data),
   };
 }

@@ -13,6 +13,12 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  DeleteObjectsCommand,
+  GetBucketVersioningCommand,
+  GetBucketAclCommand,
+  GetObjectAclCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -300,6 +306,111 @@ for (const engine of ['uws', 'node'] as const) {
         left = await consumers();
       }
       assert.equal(left, 0);
+    });
+
+    test('stored headers round-trip and response-* overrides apply to one GET', async () => {
+      const expires = new Date('2030-01-02T03:04:05Z');
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'objects',
+          Key: 'headers',
+          Body: 'x',
+          ContentType: 'text/plain',
+          CacheControl: 'max-age=60',
+          ContentDisposition: 'attachment; filename="a b.txt"',
+          ContentEncoding: 'identity',
+          ContentLanguage: 'de-CH',
+          Expires: expires,
+        }),
+      );
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'headers' }));
+      assert.equal(head.CacheControl, 'max-age=60');
+      assert.equal(head.ContentDisposition, 'attachment; filename="a b.txt"');
+      assert.equal(head.ContentEncoding, 'identity');
+      assert.equal(head.ContentLanguage, 'de-CH');
+      assert.equal(head.Expires?.getTime(), expires.getTime());
+      const got = await s3.send(
+        new GetObjectCommand({
+          Bucket: 'objects',
+          Key: 'headers',
+          ResponseContentType: 'application/json',
+          ResponseContentDisposition: 'inline',
+          ResponseCacheControl: 'no-cache',
+        }),
+      );
+      assert.equal(got.ContentType, 'application/json');
+      assert.equal(got.ContentDisposition, 'inline');
+      assert.equal(got.CacheControl, 'no-cache');
+      assert.equal(got.ContentLanguage, 'de-CH');
+      assert.equal(await got.Body!.transformToString(), 'x');
+      const again = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'headers' }));
+      assert.equal(again.ContentType, 'text/plain');
+    });
+
+    test('DeleteObjects deletes many keys, reports each, and honours Quiet', async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'batch' }));
+      const keys = ['a', ' leading space', 'ü/ñ', 'x&y<z>'];
+      for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: 'batch', Key, Body: Key }));
+      const r = await s3.send(
+        new DeleteObjectsCommand({
+          Bucket: 'batch',
+          Delete: { Objects: [...keys, 'never-there'].map((Key) => ({ Key })) },
+        }),
+      );
+      assert.deepEqual(r.Deleted?.map((d) => d.Key).sort(), [...keys, 'never-there'].sort());
+      assert.equal(r.Errors, undefined);
+      assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'batch' }))).KeyCount, 0);
+      await s3.send(new PutObjectCommand({ Bucket: 'batch', Key: 'q', Body: 'q' }));
+      const quiet = await s3.send(
+        new DeleteObjectsCommand({ Bucket: 'batch', Delete: { Quiet: true, Objects: [{ Key: 'q' }] } }),
+      );
+      assert.equal(quiet.Deleted, undefined);
+      const unguarded = await signedFetch(gw.endpoint, 'POST', '/batch', {
+        query: { delete: '' },
+        body: Buffer.from('<Delete><Object><Key>q</Key></Object></Delete>'),
+      });
+      assert.equal(unguarded.status, 400);
+      assert.match(await unguarded.text(), /Content-MD5/);
+      const body = Buffer.from('<Delete><Object><Key>q</Key></Object></Delete>');
+      const badMd5 = await signedFetch(gw.endpoint, 'POST', '/batch', {
+        query: { delete: '' },
+        body,
+        headers: { 'content-md5': createHash('md5').update('other').digest('base64') },
+      });
+      assert.equal(badMd5.status, 400);
+      assert.match(await badMd5.text(), /<Code>BadDigest<\/Code>/);
+      await s3.send(new DeleteBucketCommand({ Bucket: 'batch' }));
+    });
+
+    test('versioning, versions listing and ACLs answer as an unversioned, owner-enforced bucket', async () => {
+      const v = await s3.send(new GetBucketVersioningCommand({ Bucket: 'objects' }));
+      assert.equal(v.Status, undefined);
+      const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'objects', Prefix: 'size/' }));
+      assert.ok((versions.Versions?.length ?? 0) > 0);
+      for (const ver of versions.Versions ?? []) {
+        assert.equal(ver.VersionId, 'null');
+        assert.equal(ver.IsLatest, true);
+      }
+      const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'objects' }));
+      assert.equal(acl.Grants?.[0]?.Permission, 'FULL_CONTROL');
+      assert.equal(
+        (await s3.send(new GetObjectAclCommand({ Bucket: 'objects', Key: 'ranged' }))).Owner?.ID,
+        'jetvault',
+      );
+      await s3.send(new PutObjectAclCommand({ Bucket: 'objects', Key: 'ranged', ACL: 'private' }));
+      assert.deepEqual(
+        await s3Error(
+          s3.send(new PutObjectAclCommand({ Bucket: 'objects', Key: 'ranged', ACL: 'public-read' })),
+        ),
+        { name: 'AccessControlListNotSupported', status: 400 },
+      );
+      assert.deepEqual(
+        await s3Error(
+          s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'pub', Body: 'x', ACL: 'public-read' })),
+        ),
+        { name: 'AccessControlListNotSupported', status: 400 },
+      );
+      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'priv', Body: 'x', ACL: 'private' }));
     });
 
     test('the stock NATS Object Store client reads what the gateway wrote', async () => {

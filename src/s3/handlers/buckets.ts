@@ -6,6 +6,7 @@ import { parseXml } from '../xml/index.js';
 import { readSmallBody } from '../payload.js';
 import type { HandlerContext } from './context.js';
 import { OWNER } from './context.js';
+import { checkAclHeaders } from './acl.js';
 
 export async function listBuckets(ctx: HandlerContext): Promise<S3Response> {
   const buckets = await ctx.backend.listBuckets();
@@ -17,6 +18,7 @@ export async function listBuckets(ctx: HandlerContext): Promise<S3Response> {
 }
 
 export async function createBucket(ctx: HandlerContext, bucket: string): Promise<S3Response> {
+  checkAclHeaders(ctx.req.headers);
   const doc = parseXml(await readSmallBody(ctx.req.body, 64 * 1024));
   const config = doc['CreateBucketConfiguration'];
   if (config !== undefined && config !== '' && typeof config === 'object') {
@@ -48,4 +50,10 @@ export async function getBucketLocation(ctx: HandlerContext, bucket: string): Pr
   // S3 answers an empty constraint for us-east-1.
   const region = ctx.region === 'us-east-1' ? '' : ctx.region;
   return xmlResponse(200, 'LocationConstraint', { '#text': region });
+}
+
+/** jetvault buckets are never versioned: the empty configuration is what S3 answers for those. */
+export async function getBucketVersioning(ctx: HandlerContext, bucket: string): Promise<S3Response> {
+  await ctx.backend.headBucket(bucket);
+  return xmlResponse(200, 'VersioningConfiguration', {});
 }

@@ -109,3 +109,47 @@ export async function listObjectsV1(ctx: HandlerContext, bucket: string, query: 
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });
 }
+
+/** ListObjectVersions on an unversioned bucket: every current object, VersionId "null", IsLatest. */
+export async function listObjectVersions(
+  ctx: HandlerContext,
+  bucket: string,
+  query: Query,
+): Promise<S3Response> {
+  const prefix = query.get('prefix') ?? '';
+  const delimiter = query.get('delimiter') ?? '';
+  const keyMarker = query.get('key-marker') ?? '';
+  const versionIdMarker = query.get('version-id-marker');
+  const type = encodingType(query);
+  const enc = encoder(type);
+  const page = await ctx.backend.listObjects({
+    bucket,
+    prefix,
+    delimiter,
+    startAfter: keyMarker,
+    maxKeys: maxKeys(query),
+  });
+  return xmlResponse(200, 'ListVersionsResult', {
+    Name: bucket,
+    Prefix: enc(prefix),
+    KeyMarker: enc(keyMarker),
+    VersionIdMarker: versionIdMarker ?? '',
+    NextKeyMarker: page.isTruncated ? enc(page.nextStartAfter ?? '') : undefined,
+    NextVersionIdMarker: page.isTruncated ? 'null' : undefined,
+    MaxKeys: maxKeys(query),
+    Delimiter: delimiter === '' ? undefined : enc(delimiter),
+    EncodingType: type,
+    IsTruncated: page.isTruncated,
+    Version: page.objects.map((o) => ({
+      Key: enc(o.key),
+      VersionId: 'null',
+      IsLatest: true,
+      LastModified: o.lastModified.toISOString(),
+      ETag: o.etag,
+      Size: o.size,
+      Owner: OWNER,
+      StorageClass: 'STANDARD',
+    })),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}

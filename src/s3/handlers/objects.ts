@@ -1,11 +1,12 @@
 // PutObject, GetObject, HeadObject, DeleteObject.
 import type { S3Response } from '../request.js';
-import type { ObjectInfo } from '../../storage/backend.js';
+import { STORED_HEADERS, type ObjectInfo } from '../../storage/backend.js';
 import { S3Error } from '../errors.js';
 import { MAX_PUT_SIZE, VerifiedPayload } from '../payload.js';
 import { parseRange } from '../range.js';
 import type { Query } from '../router.js';
 import type { HandlerContext } from './context.js';
+import { checkAclHeaders } from './acl.js';
 
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 /** S3 limits user-defined metadata to 2 KB, names and values counted in UTF-8 bytes. */
@@ -18,7 +19,9 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
     throw new S3Error('MissingContentLength');
   }
   if (expectedLength !== undefined && expectedLength > MAX_PUT_SIZE) throw new S3Error('EntityTooLarge');
+  checkAclHeaders(h);
   const userMetadata = readUserMetadata(h);
+  const storedHeaders = readStoredHeaders(h);
   const body = new VerifiedPayload(ctx.req.body, {
     expectedLength,
     contentMd5: h['content-md5'],
@@ -30,6 +33,7 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
     body,
     contentType: h['content-type'] ?? DEFAULT_CONTENT_TYPE,
     userMetadata,
+    storedHeaders,
     etag: () => body.etag(),
   });
   return { status: 200, headers: { etag: info.etag } };
@@ -52,11 +56,12 @@ export async function getObject(
   query: Query,
 ): Promise<S3Response> {
   rejectPartNumber(query);
+  const overrides = responseOverrides(query);
   const info = await ctx.backend.headObject(bucket, key);
   const range = parseRange(ctx.req.headers['range'], info.size);
   const result = await ctx.backend.getObject(bucket, key, range);
   // The object may have been replaced between the two reads: report what is actually streamed.
-  const headers = objectHeaders(result.info);
+  const headers = { ...objectHeaders(result.info), ...overrides };
   if (range === undefined) {
     return {
       status: 200,
@@ -82,9 +87,39 @@ function objectHeaders(info: ObjectInfo): Record<string, string> {
     'last-modified': info.lastModified.toUTCString(),
     'content-type': info.contentType,
     'accept-ranges': 'bytes',
+    ...info.storedHeaders,
   };
   for (const [name, value] of Object.entries(info.userMetadata)) headers[`x-amz-meta-${name}`] = value;
   return headers;
+}
+
+/** GetObject's response-* query parameters replace the stored headers in this one response. */
+const OVERRIDES = ['content-type', ...STORED_HEADERS] as const;
+
+function responseOverrides(query: Query): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of OVERRIDES) {
+    const value = query.get(`response-${name}`);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+function readStoredHeaders(h: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    let value = h[name];
+    // aws-chunked describes the upload's framing, not the object: S3 drops it from the stored value.
+    if (name === 'content-encoding' && value !== undefined) {
+      value = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '' && v.toLowerCase() !== 'aws-chunked')
+        .join(',');
+    }
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return out;
 }
 
 function rangeHeaders(range: { start: number; end: number }, size: number): Record<string, string> {

@@ -27,10 +27,21 @@ export function buildXml(root: string, body: XmlNode, namespace: string | null =
 }
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
+// Object keys may begin or end with spaces: documents that carry keys are parsed without trimming.
+const exactParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false });
 
-/** Parses a small request document (it arrives size-limited); malformed input is MalformedXML. */
-export function parseXml(text: string): Record<string, unknown> {
+/**
+ * Parses a small request document (it arrives size-limited); malformed input is MalformedXML.
+ * `exact` keeps leading and trailing whitespace of values (for keys).
+ */
+export function parseXml(text: string, exact = false): Record<string, unknown> {
   if (text.trim() === '') return {};
   if (XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
-  return parser.parse(text) as Record<string, unknown>;
+  return (exact ? exactParser : parser).parse(text) as Record<string, unknown>;
+}
+
+/** An element that may occur once or many times, as a list. */
+export function many(value: unknown): unknown[] {
+  if (value === undefined || value === null || value === '') return [];
+  return Array.isArray(value) ? value : [value];
 }

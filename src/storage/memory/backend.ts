@@ -64,6 +64,7 @@ export class MemoryBackend implements Backend {
       lastModified: new Date(),
       contentType: input.contentType,
       userMetadata: { ...input.userMetadata },
+      storedHeaders: { ...input.storedHeaders },
     };
     // Looked up again: the bucket may have gone while the body streamed.
     this.bucket(input.bucket).objects.set(input.key, { info, data });

@@ -3,7 +3,7 @@
 // Client-visible HTTP metadata lives in `headers` (a NATS header record, values are arrays as in Go's
 // nats.Header) so stock clients see it; jetvault's own fields live in `metadata` under `jetvault.`.
 import { createHash } from 'node:crypto';
-import type { ObjectInfo } from '../backend.js';
+import { STORED_HEADERS, type ObjectInfo } from '../backend.js';
 import { base64UrlPadded } from './names.js';
 
 /** The wire JSON, field names and types as nats.js and the Go client read them. */
@@ -105,12 +105,19 @@ export interface BuildMetaInput {
   mtime: Date;
   contentType: string;
   userMetadata: Record<string, string>;
+  storedHeaders: Record<string, string>;
   etag: string;
   frames: FrameIndex;
 }
 
+/** `cache-control` → `Cache-Control`: the canonical spelling NATS and Go clients show. */
+const canonical = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+const STORED = new Set<string>(STORED_HEADERS);
+
 export function buildMeta(m: BuildMetaInput): ServerObjectInfo {
   const headers: Record<string, string[]> = { 'Content-Type': [m.contentType] };
+  for (const [k, v] of Object.entries(m.storedHeaders)) headers[canonical(k)] = [v];
   for (const [k, v] of Object.entries(m.userMetadata)) headers[`X-Amz-Meta-${k}`] = [v];
   const metadata: Record<string, string> = { [META_ETAG]: m.etag };
   if (m.frames.runs.length > 0) metadata[META_FRAMES] = m.frames.toString();
@@ -175,11 +182,13 @@ export function etagOf(meta: ServerObjectInfo): string {
 export function toObjectInfo(bucket: string, meta: ServerObjectInfo): ObjectInfo {
   let contentType = DEFAULT_CONTENT_TYPE;
   const userMetadata: Record<string, string> = {};
+  const storedHeaders: Record<string, string> = {};
   for (const [name, values] of Object.entries(meta.headers ?? {})) {
     const value = (Array.isArray(values) ? values : [String(values)]).join(',');
     const lower = name.toLowerCase();
     if (lower === 'content-type') contentType = value;
     else if (lower.startsWith(USER_META)) userMetadata[lower.slice(USER_META.length)] = value;
+    else if (STORED.has(lower)) storedHeaders[lower] = value;
   }
   const mtime = new Date(meta.mtime);
   return {
@@ -190,5 +199,6 @@ export function toObjectInfo(bucket: string, meta: ServerObjectInfo): ObjectInfo
     lastModified: Number.isNaN(mtime.getTime()) ? new Date(0) : mtime,
     contentType,
     userMetadata,
+    storedHeaders,
   };
 }

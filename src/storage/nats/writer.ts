@@ -37,6 +37,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
       mtime: new Date(),
       contentType: input.contentType,
       userMetadata: input.userMetadata,
+      storedHeaders: input.storedHeaders,
       etag: input.etag(),
     });
   } catch (e) {

@@ -413,6 +413,27 @@ for (const engine of ['uws', 'node'] as const) {
       await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'priv', Body: 'x', ACL: 'private' }));
     });
 
+    test('conditional GET and HEAD: 304 with the ETag, 412 on a failed precondition', async () => {
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond', Body: 'c' }));
+      const nm = await signedFetch(gw.endpoint, 'GET', '/objects/cond', {
+        headers: { 'if-none-match': put.ETag! },
+      });
+      assert.equal(nm.status, 304);
+      assert.equal(nm.headers.get('etag'), put.ETag);
+      assert.equal(await nm.text(), '');
+      const head = await signedFetch(gw.endpoint, 'HEAD', '/objects/cond', {
+        headers: { 'if-none-match': put.ETag! },
+      });
+      assert.equal(head.status, 304);
+      const pf = await signedFetch(gw.endpoint, 'GET', '/objects/cond', {
+        headers: { 'if-match': '"nope"' },
+      });
+      assert.equal(pf.status, 412);
+      assert.match(await pf.text(), /<Code>PreconditionFailed<\/Code>/);
+      const ok = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfMatch: put.ETag }));
+      assert.equal(await ok.Body!.transformToString(), 'c');
+    });
+
     test('the stock NATS Object Store client reads what the gateway wrote', async () => {
       const body = randomBytes(3 * F + 11);
       await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'for/stock', Body: body }));

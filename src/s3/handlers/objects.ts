@@ -4,6 +4,7 @@ import { STORED_HEADERS, type ObjectInfo } from '../../storage/backend.js';
 import { S3Error } from '../errors.js';
 import { MAX_PUT_SIZE, VerifiedPayload } from '../payload.js';
 import { parseRange } from '../range.js';
+import { evaluateConditions } from '../conditional.js';
 import type { Query } from '../router.js';
 import type { HandlerContext } from './context.js';
 import { checkAclHeaders } from './acl.js';
@@ -42,6 +43,7 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
 export async function headObject(ctx: HandlerContext, bucket: string, key: string, query: Query) {
   rejectPartNumber(query);
   const info = await ctx.backend.headObject(bucket, key);
+  if (evaluateConditions(ctx.req.headers, info) === 'not-modified') return notModified(info);
   const range = parseRange(ctx.req.headers['range'], info.size);
   const headers = objectHeaders(info);
   if (range === undefined)
@@ -58,6 +60,7 @@ export async function getObject(
   rejectPartNumber(query);
   const overrides = responseOverrides(query);
   const info = await ctx.backend.headObject(bucket, key);
+  if (evaluateConditions(ctx.req.headers, info) === 'not-modified') return notModified(info);
   const range = parseRange(ctx.req.headers['range'], info.size);
   const result = await ctx.backend.getObject(bucket, key, range);
   // The object may have been replaced between the two reads: report what is actually streamed.
@@ -79,6 +82,11 @@ export async function getObject(
 export async function deleteObject(ctx: HandlerContext, bucket: string, key: string): Promise<S3Response> {
   await ctx.backend.deleteObject(bucket, key);
   return { status: 204, headers: {} };
+}
+
+/** 304 carries the validators and no body. */
+function notModified(info: ObjectInfo): S3Response {
+  return { status: 304, headers: { etag: info.etag, 'last-modified': info.lastModified.toUTCString() } };
 }
 
 function objectHeaders(info: ObjectInfo): Record<string, string> {

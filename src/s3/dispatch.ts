@@ -13,6 +13,7 @@ import * as objects from './handlers/objects.js';
 import * as list from './handlers/list.js';
 import * as acl from './handlers/acl.js';
 import { deleteObjects } from './handlers/delete-objects.js';
+import { copyObject } from './handlers/copy.js';
 import { authenticate } from './sigv4/verify.js';
 import type { CredentialStore } from './sigv4/credentials.js';
 import { publishRequestEnd } from '../observability/channels.js';
@@ -48,6 +49,8 @@ function handle(ctx: HandlerContext, ep: Endpoint): Promise<S3Response> {
       return objects.headObject(ctx, ep.bucket, ep.key, ep.query);
     case 'DeleteObject':
       return objects.deleteObject(ctx, ep.bucket, ep.key);
+    case 'CopyObject':
+      return copyObject(ctx, ep.bucket, ep.key);
     case 'DeleteObjects':
       return deleteObjects(ctx, ep.bucket);
     case 'GetBucketVersioning':

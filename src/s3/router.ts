@@ -17,6 +17,7 @@ export type Endpoint =
   | { op: 'GetObject'; bucket: string; key: string; query: Query }
   | { op: 'HeadObject'; bucket: string; key: string; query: Query }
   | { op: 'DeleteObject'; bucket: string; key: string }
+  | { op: 'CopyObject'; bucket: string; key: string }
   | { op: 'DeleteObjects'; bucket: string }
   | { op: 'GetBucketVersioning'; bucket: string }
   | { op: 'ListObjectVersions'; bucket: string; query: Query }
@@ -96,9 +97,7 @@ export function route(
   if (key === '') return bucketEndpoint(method, bucket, query);
   switch (method) {
     case 'PUT':
-      if (headers['x-amz-copy-source'] !== undefined) {
-        throw new S3Error('NotImplemented', 'CopyObject is not implemented by jetvault yet');
-      }
+      if (headers['x-amz-copy-source'] !== undefined) return { op: 'CopyObject', bucket, key };
       return { op: 'PutObject', bucket, key };
     case 'GET':
       return { op: 'GetObject', bucket, key, query };

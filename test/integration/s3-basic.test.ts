@@ -19,6 +19,7 @@ import {
   GetBucketAclCommand,
   GetObjectAclCommand,
   PutObjectAclCommand,
+  CopyObjectCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -432,6 +433,82 @@ for (const engine of ['uws', 'node'] as const) {
       assert.match(await pf.text(), /<Code>PreconditionFailed<\/Code>/);
       const ok = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfMatch: put.ETag }));
       assert.equal(await ok.Body!.transformToString(), 'c');
+    });
+
+    test('CopyObject: same and cross bucket, COPY and REPLACE metadata, onto itself, conditions', async () => {
+      const body = randomBytes(2 * F + 9);
+      const put = await s3.send(
+        new PutObjectCommand({
+          Bucket: 'objects',
+          Key: 'src/ü +1',
+          Body: body,
+          ContentType: 'image/png',
+          Metadata: { a: '1' },
+          CacheControl: 'max-age=5',
+        }),
+      );
+      await s3.send(new CreateBucketCommand({ Bucket: 'copy.target' }));
+      const copied = await s3.send(
+        new CopyObjectCommand({
+          Bucket: 'copy.target',
+          Key: 'dst',
+          CopySource: `objects/${encodeURIComponent('src/ü +1')}`,
+        }),
+      );
+      assert.equal(copied.CopyObjectResult?.ETag, put.ETag);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'copy.target', Key: 'dst' }));
+      assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body));
+      assert.equal(got.ContentType, 'image/png');
+      assert.deepEqual(got.Metadata, { a: '1' });
+      assert.equal(got.CacheControl, 'max-age=5');
+
+      assert.deepEqual(
+        await s3Error(
+          s3.send(
+            new CopyObjectCommand({
+              Bucket: 'objects',
+              Key: 'src/ü +1',
+              CopySource: `objects/${encodeURIComponent('src/ü +1')}`,
+            }),
+          ),
+        ),
+        { name: 'InvalidRequest', status: 400 },
+      );
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: 'objects',
+          Key: 'src/ü +1',
+          CopySource: `/objects/${encodeURIComponent('src/ü +1')}?versionId=null`,
+          MetadataDirective: 'REPLACE',
+          ContentType: 'text/plain',
+          Metadata: { b: '2' },
+        }),
+      );
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'src/ü +1' }));
+      assert.equal(head.ContentType, 'text/plain');
+      assert.deepEqual(head.Metadata, { b: '2' });
+      assert.equal(head.ETag, put.ETag);
+      assert.equal(head.CacheControl, undefined);
+
+      assert.deepEqual(
+        await s3Error(
+          s3.send(
+            new CopyObjectCommand({
+              Bucket: 'copy.target',
+              Key: 'x',
+              CopySource: 'objects/src/ü +1'.replace('ü', '%C3%BC').replace(' ', '%20').replace('+', '%2B'),
+              CopySourceIfMatch: '"nope"',
+            }),
+          ),
+        ),
+        { name: 'PreconditionFailed', status: 412 },
+      );
+      assert.deepEqual(
+        await s3Error(
+          s3.send(new CopyObjectCommand({ Bucket: 'copy.target', Key: 'x', CopySource: 'objects/missing' })),
+        ),
+        { name: 'NoSuchKey', status: 404 },
+      );
     });
 
     test('the stock NATS Object Store client reads what the gateway wrote', async () => {

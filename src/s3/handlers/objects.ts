@@ -113,7 +113,7 @@ function responseOverrides(query: Query): Record<string, string> {
   return out;
 }
 
-function readStoredHeaders(h: Readonly<Record<string, string>>): Record<string, string> {
+export function readStoredHeaders(h: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     let value = h[name];
@@ -151,7 +151,7 @@ function parseContentLength(h: Readonly<Record<string, string>>): number | undef
   return Number(raw);
 }
 
-function readUserMetadata(h: Readonly<Record<string, string>>): Record<string, string> {
+export function readUserMetadata(h: Readonly<Record<string, string>>): Record<string, string> {
   const meta: Record<string, string> = {};
   let size = 0;
   for (const [name, value] of Object.entries(h)) {

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { NativeFrameError } from '../crypto/native.js';
 import { taskTransferList, type CryptoTask, type ResultOf } from './protocol.js';
 
 export interface CryptoPoolOptions {
@@ -53,11 +54,17 @@ export function createCryptoPool(options: CryptoPoolOptions): CryptoPool {
     },
     async run<T extends CryptoTask>(task: T, runOptions: RunOptions = {}): Promise<ResultOf<T>> {
       if (closed) throw new Error('The crypto pool is closed');
-      const result = await piscina.run(task, {
-        transferList: taskTransferList(task),
-        signal: runOptions.signal ?? null,
-      });
-      return result as ResultOf<T>;
+      try {
+        const result = await piscina.run(task, {
+          transferList: taskTransferList(task),
+          signal: runOptions.signal ?? null,
+        });
+        return result as ResultOf<T>;
+      } catch (err) {
+        // A worker's error arrives structured-cloned: message kept, class and properties lost.
+        // Frame errors are rebuilt, so callers see the same NativeFrameError as on the main thread.
+        throw (err instanceof Error && NativeFrameError.fromMessage(err.message)) || err;
+      }
     },
     async close(): Promise<void> {
       if (closed) return;

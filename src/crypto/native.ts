@@ -1,17 +1,16 @@
 // TypeScript façade over the native addon (DESIGN habit 9: pure C++ → thin N-API glue → this).
 // Loads native/build/Release/jetvault_native.node once per thread (main thread and each pool worker
 // load their own instance; the addon is context-aware and keeps no static state).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { HashName, OpenBatch, OpenedBatch, SealBatch, SealedBatch, StreamParams } from './codec.js';
 import { FormatError, type FormatErrorReason } from './format/errors.js';
+import { packageRoot } from '../config/package-root.js';
 
 /** The binding surface this façade was written against; native/binding/addon.cc kBindingVersion. */
 export const BINDING_VERSION = 2;
 
-const PACKAGE_NAME = 'jetvault';
 const BINARY_RELATIVE_PATH = join('native', 'build', 'Release', 'jetvault_native.node');
 const REBUILD_HINT =
   'Run `npm ci` (or `npm install`) in the jetvault directory to build it, or rebuild just the addon with ' +
@@ -100,29 +99,6 @@ export class NativeAddonError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'NativeAddonError';
-  }
-}
-
-/**
- * The directory holding jetvault's package.json. Walks up from this module, so it works both from
- * the compiled dist/src/crypto/native.js and from any other layout.
- */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      try {
-        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: unknown };
-        if (pkg.name === PACKAGE_NAME) return dir;
-      } catch {
-        // An unreadable package.json further down (e.g. a broken fixture): keep walking up.
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new NativeAddonError(`Cannot find the ${PACKAGE_NAME} package.json above ${from}`);
-    }
-    dir = parent;
   }
 }
 

@@ -1,6 +1,7 @@
 // The native addon on the main thread: it loads, reports the CPU truthfully, runs on Node's own
 // OpenSSL and Debian's libzstd, and fails with a message that names the fix when it is missing.
 import assert from 'node:assert/strict';
+import { packageRoot } from '../../src/config/package-root.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,6 @@ import {
   loadNativeBinding,
   native,
   nativeBinaryPath,
-  packageRoot,
   type Capabilities,
 } from '../../src/crypto/native.js';
 

@@ -1,32 +1,70 @@
-// Integrity headers on small request documents that S3 requires them for (DeleteObjects and other
-// "checksum required" operations): Content-MD5 or one x-amz-checksum-* header, verified on the body.
+// x-amz-checksum-* headers (flexible checksums) and Content-MD5, verified on the bytes: on uploads as they
+// stream (ChecksumVerifier), and on the small documents of "checksum required" operations such as
+// DeleteObjects (requireBodyChecksum). The native one-pass hash computes every algorithm S3 offers.
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import type { HashName } from '../crypto/codec.js';
+import { hashFinal, hashInit, hashUpdate } from '../crypto/native.js';
 import { S3Error } from './errors.js';
 
-const VERIFIERS: Record<string, (body: Buffer) => Buffer> = {
-  'x-amz-checksum-crc32': (b) => {
-    const out = Buffer.alloc(4);
-    out.writeUInt32BE(crc32(b) >>> 0);
-    return out;
-  },
-  'x-amz-checksum-sha1': (b) => createHash('sha1').update(b).digest(),
-  'x-amz-checksum-sha256': (b) => createHash('sha256').update(b).digest(),
+const ALGORITHMS: Record<string, { name: HashName; label: string; bytes: number }> = {
+  'x-amz-checksum-crc32': { name: 'crc32', label: 'CRC32', bytes: 4 },
+  'x-amz-checksum-crc32c': { name: 'crc32c', label: 'CRC32C', bytes: 4 },
+  'x-amz-checksum-crc64nvme': { name: 'crc64nvme', label: 'CRC64NVME', bytes: 8 },
+  'x-amz-checksum-sha1': { name: 'sha1', label: 'SHA1', bytes: 20 },
+  'x-amz-checksum-sha256': { name: 'sha256', label: 'SHA256', bytes: 32 },
 };
-// CRC32C and CRC64NVME come with the native codec's hashes; until then they are refused, never trusted.
-const PENDING = ['x-amz-checksum-crc32c', 'x-amz-checksum-crc64nvme'];
 
-export function requireBodyChecksum(headers: Readonly<Record<string, string>>, body: Buffer): void {
-  const md5 = headers['content-md5'];
-  const named = Object.keys(VERIFIERS).filter((h) => headers[h] !== undefined);
-  const pending = PENDING.filter((h) => headers[h] !== undefined);
-  if (md5 === undefined && named.length === 0) {
-    if (pending.length > 0) {
+export interface ExpectedChecksum {
+  header: string;
+  name: HashName;
+  label: string;
+  value: Buffer;
+}
+
+/** The one x-amz-checksum-* header of a request, if any; malformed or several is InvalidRequest. */
+export function expectedChecksum(headers: Readonly<Record<string, string>>): ExpectedChecksum | undefined {
+  const present = Object.keys(ALGORITHMS).filter((h) => headers[h] !== undefined);
+  if (present.length > 1) throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header');
+  const header = present[0];
+  if (header === undefined) return undefined;
+  const { name, label, bytes } = ALGORITHMS[header]!;
+  const raw = headers[header]!.trim();
+  const value = Buffer.from(raw, 'base64');
+  if (value.length !== bytes || value.toString('base64') !== raw) {
+    throw new S3Error('InvalidRequest', `Value for ${header} header is invalid.`);
+  }
+  return { header, name, label, value };
+}
+
+/** Incremental verification of one expected checksum over a stream of chunks. */
+export class ChecksumVerifier {
+  private readonly state: Uint8Array;
+
+  constructor(private readonly expected: ExpectedChecksum) {
+    this.state = hashInit([expected.name]);
+  }
+
+  update(chunk: Uint8Array): void {
+    hashUpdate(this.state, chunk);
+  }
+
+  /** Throws BadDigest when the bytes do not match. */
+  verify(): void {
+    const got = hashFinal(this.state)[this.expected.name]!;
+    if (!Buffer.from(got).equals(this.expected.value)) {
       throw new S3Error(
-        'NotImplemented',
-        `${pending[0]} is not verified by jetvault yet; use CRC32 or Content-MD5`,
+        'BadDigest',
+        `The ${this.expected.label} you specified did not match the calculated checksum.`,
       );
     }
+  }
+}
+
+/** Content-MD5 or an x-amz-checksum-* header is required and must match `body`. */
+export function requireBodyChecksum(headers: Readonly<Record<string, string>>, body: Buffer): void {
+  const md5 = headers['content-md5'];
+  const checksum = expectedChecksum(headers);
+  if (md5 === undefined && checksum === undefined) {
     throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
   }
   if (md5 !== undefined) {
@@ -34,13 +72,9 @@ export function requireBodyChecksum(headers: Readonly<Record<string, string>>, b
     if (want.length !== 16) throw new S3Error('InvalidDigest');
     if (!createHash('md5').update(body).digest().equals(want)) throw new S3Error('BadDigest');
   }
-  for (const h of named) {
-    const want = Buffer.from(headers[h]!, 'base64');
-    if (!VERIFIERS[h]!(body).equals(want)) {
-      throw new S3Error(
-        'BadDigest',
-        `The ${h.slice('x-amz-checksum-'.length).toUpperCase()} you specified did not match the calculated checksum.`,
-      );
-    }
+  if (checksum !== undefined) {
+    const v = new ChecksumVerifier(checksum);
+    v.update(body);
+    v.verify();
   }
 }

@@ -3,6 +3,7 @@
 // the backend makes anything visible, so a bad upload stores nothing.
 import { createHash } from 'node:crypto';
 import { S3Error } from './errors.js';
+import { ChecksumVerifier, type ExpectedChecksum } from './checksum-header.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
 
@@ -13,11 +14,14 @@ export interface PayloadChecks {
   contentMd5: string | undefined;
   /** Lower-case hex SHA-256 the client signed, or undefined for UNSIGNED-PAYLOAD. */
   sha256: string | undefined;
+  /** An x-amz-checksum-* header to verify (flexible checksums). */
+  checksum?: ExpectedChecksum | undefined;
 }
 
 export class VerifiedPayload implements AsyncIterable<Uint8Array> {
   private readonly md5 = createHash('md5');
   private readonly sha: ReturnType<typeof createHash> | undefined;
+  private readonly checksum: ChecksumVerifier | undefined;
   private md5Hex: string | undefined;
   private size = 0;
 
@@ -26,6 +30,7 @@ export class VerifiedPayload implements AsyncIterable<Uint8Array> {
     private readonly checks: PayloadChecks,
   ) {
     this.sha = checks.sha256 === undefined ? undefined : createHash('sha256');
+    this.checksum = checks.checksum === undefined ? undefined : new ChecksumVerifier(checks.checksum);
     if (checks.contentMd5 !== undefined && Buffer.from(checks.contentMd5, 'base64').length !== 16) {
       throw new S3Error('InvalidDigest');
     }
@@ -38,6 +43,7 @@ export class VerifiedPayload implements AsyncIterable<Uint8Array> {
       if (this.size > MAX_PUT_SIZE) throw new S3Error('EntityTooLarge');
       this.md5.update(chunk);
       this.sha?.update(chunk);
+      this.checksum?.update(chunk);
       yield chunk;
     }
     if (expectedLength !== undefined && this.size !== expectedLength) throw new S3Error('IncompleteBody');
@@ -48,6 +54,7 @@ export class VerifiedPayload implements AsyncIterable<Uint8Array> {
     if (this.sha !== undefined && this.sha.digest('hex') !== this.checks.sha256) {
       throw new S3Error('XAmzContentSHA256Mismatch');
     }
+    this.checksum?.verify();
     this.md5Hex = md5.toString('hex');
   }
 

@@ -511,6 +511,44 @@ for (const engine of ['uws', 'node'] as const) {
       );
     });
 
+    test('flexible checksums on PUT are verified: right ones store, a wrong one stores nothing', async () => {
+      for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
+        const body = randomBytes(F + 17);
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: 'objects',
+            Key: `ck/${algorithm}`,
+            Body: body,
+            ChecksumAlgorithm: algorithm,
+          }),
+        );
+        const got = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: `ck/${algorithm}` }));
+        assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body), algorithm);
+      }
+      const before = await chunkCount('objects');
+      const bad = await signedFetch(gw.endpoint, 'PUT', '/objects/ck/bad', {
+        body: randomBytes(F + 3),
+        headers: { 'x-amz-checksum-crc32c': Buffer.from('00000000', 'hex').toString('base64') },
+      });
+      assert.equal(bad.status, 400);
+      assert.match(await bad.text(), /<Code>BadDigest<\/Code>.*CRC32C/);
+      assert.equal(await chunkCount('objects'), before);
+      assert.equal(
+        (await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'ck/bad' })))).status,
+        404,
+      );
+      const r = await s3.send(
+        new DeleteObjectsCommand({
+          Bucket: 'objects',
+          ChecksumAlgorithm: 'CRC64NVME',
+          Delete: {
+            Objects: ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'].map((a) => ({ Key: `ck/${a}` })),
+          },
+        }),
+      );
+      assert.equal(r.Deleted?.length, 5);
+    });
+
     test('the stock NATS Object Store client reads what the gateway wrote', async () => {
       const body = randomBytes(3 * F + 11);
       await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'for/stock', Body: body }));

@@ -8,6 +8,7 @@ import { evaluateConditions } from '../conditional.js';
 import type { Query } from '../router.js';
 import type { HandlerContext } from './context.js';
 import { checkAclHeaders } from './acl.js';
+import { expectedChecksum } from '../checksum-header.js';
 
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 /** S3 limits user-defined metadata to 2 KB, names and values counted in UTF-8 bytes. */
@@ -27,6 +28,7 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
     expectedLength,
     contentMd5: h['content-md5'],
     sha256: ctx.payloadSha256,
+    checksum: expectedChecksum(h),
   });
   const info = await ctx.backend.putObject({
     bucket,

@@ -14,11 +14,25 @@ const ALGORITHMS: Record<string, { name: HashName; label: string; bytes: number 
   'x-amz-checksum-sha256': { name: 'sha256', label: 'SHA256', bytes: 32 },
 };
 
-export interface ExpectedChecksum {
+export interface ChecksumAlgorithm {
   header: string;
   name: HashName;
   label: string;
+}
+
+export interface ExpectedChecksum extends ChecksumAlgorithm {
   value: Buffer;
+}
+
+/** A checksum sent as an aws-chunked trailer: the algorithm up front, the value once the body ended. */
+export interface TrailingChecksum extends ChecksumAlgorithm {
+  value: () => Buffer;
+}
+
+/** The algorithm an x-amz-checksum-* header name selects, if it names one. */
+export function checksumAlgorithm(header: string): ChecksumAlgorithm | undefined {
+  const alg = Object.hasOwn(ALGORITHMS, header) ? ALGORITHMS[header] : undefined;
+  return alg === undefined ? undefined : { header, name: alg.name, label: alg.label };
 }
 
 /** The one x-amz-checksum-* header of a request, if any; malformed or several is InvalidRequest. */
@@ -40,7 +54,7 @@ export function expectedChecksum(headers: Readonly<Record<string, string>>): Exp
 export class ChecksumVerifier {
   private readonly state: Uint8Array;
 
-  constructor(private readonly expected: ExpectedChecksum) {
+  constructor(private readonly expected: ExpectedChecksum | TrailingChecksum) {
     this.state = hashInit([expected.name]);
   }
 
@@ -51,7 +65,8 @@ export class ChecksumVerifier {
   /** Throws BadDigest when the bytes do not match. */
   verify(): void {
     const got = hashFinal(this.state)[this.expected.name]!;
-    if (!Buffer.from(got).equals(this.expected.value)) {
+    const { value } = this.expected;
+    if (!Buffer.from(got).equals(typeof value === 'function' ? value() : value)) {
       throw new S3Error(
         'BadDigest',
         `The ${this.expected.label} you specified did not match the calculated checksum.`,

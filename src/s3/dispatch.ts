@@ -95,8 +95,12 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
         req: { ...req, body: countedBody },
         region: deps.region,
         requestId,
-        payloadSha256: auth.payloadHash === 'UNSIGNED-PAYLOAD' ? undefined : auth.payloadHash,
+        payloadSha256: /^[0-9a-f]{64}$/.test(auth.payloadHash) ? auth.payloadHash : undefined,
+        auth,
       };
+      if (auth.streaming !== undefined && ep.op !== 'PutObject') {
+        throw new S3Error('NotImplemented', `aws-chunked bodies are not supported for ${ep.op} yet`);
+      }
       res = await handle(ctx, ep);
     } catch (err) {
       let s3err: S3Error;

@@ -3,7 +3,7 @@
 // the backend makes anything visible, so a bad upload stores nothing.
 import { createHash } from 'node:crypto';
 import { S3Error } from './errors.js';
-import { ChecksumVerifier, type ExpectedChecksum } from './checksum-header.js';
+import { ChecksumVerifier, type ExpectedChecksum, type TrailingChecksum } from './checksum-header.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
 
@@ -14,8 +14,8 @@ export interface PayloadChecks {
   contentMd5: string | undefined;
   /** Lower-case hex SHA-256 the client signed, or undefined for UNSIGNED-PAYLOAD. */
   sha256: string | undefined;
-  /** An x-amz-checksum-* header to verify (flexible checksums). */
-  checksum?: ExpectedChecksum | undefined;
+  /** An x-amz-checksum-* header or aws-chunked trailer to verify (flexible checksums). */
+  checksum?: ExpectedChecksum | TrailingChecksum | undefined;
 }
 
 export class VerifiedPayload implements AsyncIterable<Uint8Array> {

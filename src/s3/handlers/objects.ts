@@ -9,6 +9,7 @@ import type { Query } from '../router.js';
 import type { HandlerContext } from './context.js';
 import { checkAclHeaders } from './acl.js';
 import { expectedChecksum } from '../checksum-header.js';
+import { awsChunkedBody } from '../sigv4/chunked.js';
 
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 /** S3 limits user-defined metadata to 2 KB, names and values counted in UTF-8 bytes. */
@@ -16,7 +17,11 @@ const MAX_USER_METADATA = 2048;
 
 export async function putObject(ctx: HandlerContext, bucket: string, key: string): Promise<S3Response> {
   const h = ctx.req.headers;
-  const expectedLength = parseContentLength(h);
+  const mode = ctx.auth.streaming;
+  // aws-chunked: the framing is decoded (and chunk signatures verified) before any other check sees the bytes.
+  const chunked =
+    mode === undefined ? undefined : awsChunkedBody(ctx.req.body, h, mode, ctx.auth.chunkSignatures());
+  const expectedLength = chunked === undefined ? parseContentLength(h) : chunked.decodedLength;
   if (expectedLength === undefined && !/\bchunked\b/i.test(h['transfer-encoding'] ?? '')) {
     throw new S3Error('MissingContentLength');
   }
@@ -24,11 +29,16 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
   checkAclHeaders(h);
   const userMetadata = readUserMetadata(h);
   const storedHeaders = readStoredHeaders(h);
-  const body = new VerifiedPayload(ctx.req.body, {
+  const trailing = chunked?.trailingChecksum();
+  const headerChecksum = expectedChecksum(h);
+  if (trailing !== undefined && headerChecksum !== undefined) {
+    throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header');
+  }
+  const body = new VerifiedPayload(chunked ?? ctx.req.body, {
     expectedLength,
     contentMd5: h['content-md5'],
     sha256: ctx.payloadSha256,
-    checksum: expectedChecksum(h),
+    checksum: trailing ?? headerChecksum,
   });
   const info = await ctx.backend.putObject({
     bucket,

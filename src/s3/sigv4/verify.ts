@@ -26,10 +26,11 @@ import {
   type SignatureClaims,
 } from './parse.js';
 import { hmacSha256, SigningKeyCache } from './signing-key.js';
+import { ChunkSignatureChain, type StreamingMode } from './chunked.js';
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-/** aws-chunked bodies: recognised so they can be refused by name until the chunk decoder exists. */
+/** aws-chunked bodies (Content-Encoding: aws-chunked), decoded by chunked.ts. */
 export const STREAMING_PAYLOADS: ReadonlySet<string> = new Set([
   'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
   'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
@@ -68,6 +69,7 @@ interface VerifiedFields {
   scope: string;
   signature: string;
   queryPlusIsSpace: boolean;
+  signingKey: Buffer;
 }
 
 const ISSUE: unique symbol = Symbol('AuthenticatedRequest');
@@ -75,6 +77,8 @@ const ISSUE: unique symbol = Symbol('AuthenticatedRequest');
 export class AuthenticatedRequest {
   // A private field makes the type nominal: no object literal can pass for a proof.
   readonly #verified = true;
+  /** Kept only to verify aws-chunked chunk signatures; never exposed. */
+  readonly #signingKey: Buffer;
   readonly kind: AuthKind;
   readonly accessKey: string;
   readonly region: string;
@@ -88,7 +92,7 @@ export class AuthenticatedRequest {
   readonly requestTime: Date;
   /** Presigned only: the instant after which the URL is refused. */
   readonly expiresAt: Date | undefined;
-  /** Seed material for verifying aws-chunked chunk signatures later. */
+  /** Seed material for aws-chunked chunk signatures (see chunkSignatures()). */
   readonly amzDate: string;
   readonly scope: string;
   readonly signature: string;
@@ -112,11 +116,25 @@ export class AuthenticatedRequest {
     this.scope = fields.scope;
     this.signature = fields.signature;
     this.queryPlusIsSpace = fields.queryPlusIsSpace;
+    this.#signingKey = fields.signingKey;
     Object.freeze(this);
   }
 
+  /** True when the body is signed: a SHA-256 hex, or signed aws-chunked chunks. */
   get payloadSigned(): boolean {
-    return this.payloadHash !== UNSIGNED_PAYLOAD;
+    return this.payloadHash !== UNSIGNED_PAYLOAD && this.payloadHash !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
+  }
+
+  /** The aws-chunked mode when the body is sent as aws-chunked, else undefined. */
+  get streaming(): StreamingMode | undefined {
+    return STREAMING_PAYLOADS.has(this.payloadHash) ? (this.payloadHash as StreamingMode) : undefined;
+  }
+
+  /** A fresh chunk signature chain seeded with this request's signature (signed aws-chunked modes only). */
+  chunkSignatures(): ChunkSignatureChain | undefined {
+    const mode = this.streaming;
+    if (mode === undefined || mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') return undefined;
+    return new ChunkSignatureChain(this.#signingKey, this.amzDate, this.scope, this.signature);
   }
 
   static is(value: unknown): value is AuthenticatedRequest {
@@ -264,8 +282,8 @@ export function authenticate(
       });
     }
   }
-  if (STREAMING_PAYLOADS.has(payloadHash)) {
-    throw new S3Error('NotImplemented', `aws-chunked uploads (${payloadHash}) are not supported yet`);
+  if (kind === 'presigned' && STREAMING_PAYLOADS.has(payloadHash)) {
+    throw new S3Error('NotImplemented', `aws-chunked uploads (${payloadHash}) need the Authorization header`);
   }
   return new AuthenticatedRequest(ISSUE, {
     kind,
@@ -273,12 +291,13 @@ export function authenticate(
     region: claims.region,
     service: claims.service,
     signedHeaders: claims.signedHeaders,
-    payloadHash: payloadHash === UNSIGNED_PAYLOAD ? payloadHash : payloadHash.toLowerCase(),
+    payloadHash: /^[0-9a-fA-F]{64}$/.test(payloadHash) ? payloadHash.toLowerCase() : payloadHash,
     requestTime: claims.requestTime,
     expiresAt,
     amzDate: claims.amzDate,
     scope: claims.scope,
     signature: claims.signature,
     queryPlusIsSpace,
+    signingKey,
   });
 }

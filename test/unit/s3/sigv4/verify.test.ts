@@ -161,7 +161,7 @@ describe('required headers', () => {
   });
 });
 
-describe('aws-chunked payloads are refused, after the signature is checked', () => {
+describe('aws-chunked payloads are accepted with the Authorization header, refused presigned', () => {
   for (const mode of [
     'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
     'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
@@ -169,12 +169,14 @@ describe('aws-chunked payloads are refused, after the signature is checked', () 
   ]) {
     it(mode, async () => {
       const req = await signHeader({ method: 'PUT', path: '/b/k', payloadHash: mode });
-      assertS3Error(
-        () => authenticate(req, store, opts),
-        'NotImplemented',
-        /aws-chunked uploads .* are not supported yet/,
-      );
+      const auth = authenticate(req, store, opts);
+      assert.equal(auth.streaming, mode);
+      assert.equal(auth.payloadHash, mode);
+      assert.equal(auth.payloadSigned, mode !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER');
+      assert.equal(auth.chunkSignatures() === undefined, mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER');
       assertS3Error(() => authenticate({ ...req, method: 'POST' }, store, opts), 'SignatureDoesNotMatch');
+      const url = await presign({ method: 'PUT', path: '/b/k', payloadHash: mode });
+      assertS3Error(() => authenticate(url, store, opts), 'NotImplemented', /need the Authorization header/);
     });
   }
 });

@@ -4,25 +4,20 @@
 //
 //   npm run build && node dist/bench/awscli.js          # SIZE_MIB=1024, ENGINES=node,uws
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestNatsServer } from '../test/helpers/nats-server.js';
+import { hashFile } from '../test/helpers/hash-file.js';
 import { CREDENTIALS, startGateway } from '../test/helpers/gateway.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env['SIZE_MIB'] ?? 1024) * MiB;
 const ENGINES = (process.env['ENGINES'] ?? 'node,uws').split(',') as ('uws' | 'node')[];
-
-async function sha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
-}
 
 const peakRssMiB = (pid: number) =>
   Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024);
@@ -33,7 +28,7 @@ async function main(): Promise<void> {
   const fh = await open(src, 'w');
   for (let off = 0; off < SIZE; off += 16 * MiB) await fh.write(randomBytes(Math.min(16 * MiB, SIZE - off)));
   await fh.close();
-  const srcSha = await sha256(src);
+  const srcSha = await hashFile('sha256', src);
   const nats = await startTestNatsServer();
   const lines: string[] = [];
   try {
@@ -66,7 +61,7 @@ async function main(): Promise<void> {
         );
         const out = path.join(dir, 'out.bin');
         const getMs = await aws('s3api', 'get-object', '--bucket', `bench-${engine}`, '--key', 'big', out);
-        const same = (await sha256(out)) === srcSha;
+        const same = (await hashFile('sha256', out)) === srcSha;
         await rm(out);
         const listed = (
           await run('aws', ['--endpoint-url', gw.endpoint, 's3', 'ls', `s3://bench-${engine}`], { env })

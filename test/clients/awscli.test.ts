@@ -3,31 +3,19 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestNatsServer } from '../helpers/nats-server.js';
+import { hashFile } from '../helpers/hash-file.js';
 import { CREDENTIALS, startGateway } from '../helpers/gateway.js';
 import type { Gateway } from '../helpers/gateway.js';
 
 const run = promisify(execFile);
 /** Size of the big object; `JETVAULT_TEST_BIG_MIB=1024` makes it the 1 GiB of the foundation issue. */
 const BIG = Number(process.env['JETVAULT_TEST_BIG_MIB'] ?? 48) * 1024 * 1024;
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
-async function md5File(file: string): Promise<string> {
-  const h = createHash('md5');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 for (const engine of ['uws', 'node'] as const) {
   describe(`aws cli through the ${engine} engine`, () => {
@@ -84,7 +72,7 @@ for (const engine of ['uws', 'node'] as const) {
       ) as {
         ETag: string;
       };
-      assert.equal(put.ETag, `"${await md5File(src)}"`);
+      assert.equal(put.ETag, `"${await hashFile('md5', src)}"`);
 
       const out = path.join(dir, 'out.bin');
       const got = JSON.parse(
@@ -92,7 +80,7 @@ for (const engine of ['uws', 'node'] as const) {
       ) as { ContentLength: number; ETag: string };
       assert.equal(got.ContentLength, BIG);
       assert.equal(got.ETag, put.ETag);
-      assert.equal(await sha256File(out), await sha256File(src));
+      assert.equal(await hashFile('sha256', out), await hashFile('sha256', src));
 
       const listing = await aws('s3', 'ls', '--recursive', 's3://cli.bucket');
       assert.match(listing, new RegExp(`\\s${BIG}\\s+dir/big file\\+1\\.bin`));

@@ -56,16 +56,29 @@ function onRequest(
   const rawQuery = req.getQuery() ?? '';
   const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
   const abort = new AbortController();
-  const state = { aborted: false, done: false };
+  const state: ResponseState = {
+    aborted: false,
+    ended: false,
+    // A response that has ended (or was aborted) must never be touched again: uWS throws on any access.
+    markEnded: () => {
+      state.ended = true;
+      open.delete(res);
+    },
+  };
+  let done = false;
   inFlight.enter();
   open.add(res);
   const finish = (): void => {
-    if (state.done) return;
-    state.done = true;
+    if (done) return;
+    done = true;
     open.delete(res);
     inFlight.leave();
   };
-  const body = new PushBody({ pause: () => res.pause(), resume: () => res.resume() });
+  const live = (): boolean => !state.aborted && !state.ended;
+  const body = new PushBody({
+    pause: () => live() && res.pause(),
+    resume: () => live() && res.resume(),
+  });
   res.onAborted(() => {
     state.aborted = true;
     body.fail(new ClientAbortedError());
@@ -86,15 +99,24 @@ function onRequest(
     .handler(s3req)
     .then((r) => writeResponse(res, r, state, opts, method === 'HEAD'))
     .catch(() => {
-      if (!state.aborted) res.close();
+      if (live()) {
+        state.markEnded();
+        res.close();
+      }
     })
     .finally(finish);
+}
+
+interface ResponseState {
+  aborted: boolean;
+  ended: boolean;
+  markEnded: () => void;
 }
 
 async function writeResponse(
   res: HttpResponse,
   r: S3Response,
-  state: { aborted: boolean },
+  state: ResponseState,
   opts: HttpServerOptions,
   isHead: boolean,
 ): Promise<void> {
@@ -118,6 +140,7 @@ async function writeResponse(
       } else if (r.status === 204 || r.status === 304) res.endWithoutBody();
       else res.end();
     });
+    state.markEnded();
     return;
   }
   if (typeof r.body === 'string' || r.body instanceof Uint8Array) {
@@ -126,6 +149,7 @@ async function writeResponse(
       writeHead();
       res.end(bytes);
     });
+    state.markEnded();
     opts.onBytesOut?.(bytes.byteLength);
     return;
   }
@@ -150,7 +174,7 @@ async function streamBody(
   body: AsyncIterable<Uint8Array>,
   total: number | undefined,
   writeHead: () => void,
-  state: { aborted: boolean },
+  state: ResponseState,
   opts: HttpServerOptions,
 ): Promise<void> {
   let headWritten = false;
@@ -173,7 +197,7 @@ async function streamBody(
         else ok = res.write(chunk);
       });
       opts.onBytesOut?.(chunk.byteLength);
-      if (responded) return;
+      if (responded) return state.markEnded();
       if (!ok) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
@@ -203,9 +227,13 @@ async function streamBody(
       // The body ended short of its declared length: never leave the client waiting for bytes.
       else res.close();
     });
+    state.markEnded();
   } catch (err) {
     // The bytes after a 200 has started cannot be taken back: closing is the only honest signal.
-    if (!state.aborted) res.close();
+    if (!state.aborted && !state.ended) {
+      state.markEnded();
+      res.close();
+    }
     throw err;
   } finally {
     await iterator.return?.();

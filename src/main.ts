@@ -1,6 +1,7 @@
 // Composition root: config → NATS (embedded or given) → backend → S3 handler → HTTP engine, plus
 // signals and an orderly shutdown. The only file that names concrete classes.
 import { mkdir, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Config } from './config/schema.js';
 import { packageVersion } from './config/package-root.js';
@@ -10,11 +11,17 @@ import { createS3Handler } from './s3/dispatch.js';
 import { createCredentialStore, loadCredentialsFile, loadOrGenerate } from './s3/sigv4/credentials.js';
 import type { CredentialStore } from './s3/sigv4/credentials.js';
 import { NatsBackend } from './storage/nats/backend.js';
+import { bucketPolicy } from './storage/policy.js';
+import { createCryptoPool, type CryptoPool } from './pool/pool.js';
+import { DekCache } from './keys/dek-cache.js';
+import { ObjectKeys } from './keys/envelope.js';
+import { loadKek } from './keys/load.js';
 import type { NatsBackendOptions } from './storage/nats/backend.js';
 import { startEmbeddedNatsServer } from './storage/nats/embedded.js';
 import { createLogger, subscribeAccessLog } from './observability/log.js';
 import type { Logger } from './observability/log.js';
 import { createMetrics } from './observability/metrics.js';
+import { storedTotals } from './observability/channels.js';
 import { withMonitoring } from './observability/endpoints.js';
 
 type Embedded = Awaited<ReturnType<typeof startEmbeddedNatsServer>>;
@@ -26,6 +33,8 @@ export async function serve(config: Config): Promise<void> {
 
   let embedded: Embedded | undefined;
   let backend: NatsBackend | undefined;
+  let pool: CryptoPool | undefined;
+  let keys: ObjectKeys | undefined;
   let http: HttpServer | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -35,6 +44,8 @@ export async function serve(config: Config): Promise<void> {
       try {
         if (http) await drainHttp(http, config.shutdownTimeout * 1000, log);
         await backend?.close().catch((err: unknown) => log.warn({ err }, 'closing NATS failed'));
+        await pool?.close().catch((err: unknown) => log.warn({ err }, 'closing the crypto pool failed'));
+        keys?.clear();
       } finally {
         await embedded?.stop().catch((err: unknown) => log.warn({ err }, 'stopping nats-server failed'));
         process.exitCode = code;
@@ -58,6 +69,28 @@ export async function serve(config: Config): Promise<void> {
 
   try {
     const creds = await credentialsFor(config);
+    const policy = bucketPolicy({
+      plaintextBuckets: config.plaintextBuckets ?? [],
+      compressBuckets: config.compressBuckets ?? [],
+    });
+    const kek = await loadKek({
+      keyFile: config.keyFile,
+      passphraseFile: config.passphraseFile,
+      dataDir: config.dataDir,
+      embedded: config.natsUrl === undefined,
+    });
+    if (kek === undefined && !(config.plaintextBuckets ?? []).includes('*')) {
+      throw new Error(
+        '--key-file or --passphrase-file is required with --nats-url (or --plaintext-buckets "*" to store everything unencrypted)',
+      );
+    }
+    const threads =
+      config.cryptoThreads === 'auto' ? Math.max(1, availableParallelism() - 1) : config.cryptoThreads;
+    pool = createCryptoPool({ threads });
+    if (kek !== undefined) {
+      keys = new ObjectKeys({ writer: kek.provider, cache: new DekCache() });
+      if (kek.warning !== undefined) log.warn(kek.warning);
+    }
     let servers: string[];
     if (config.natsUrl === undefined) {
       embedded = await startEmbeddedNatsServer({
@@ -73,10 +106,13 @@ export async function serve(config: Config): Promise<void> {
       servers,
       ...(await natsAuth(config)),
       frameSize: config.frameSize,
+      ...(keys !== undefined ? { crypto: { pool, keys, policy } } : {}),
+      log: (level, msg, fields) => log[level](fields ?? {}, msg),
     });
     const nats = backend;
     const metrics = createMetrics({ natsConnected: () => nats.isConnected() });
     subscribeAccessLog(log);
+    const stored = storedTotals();
     const s3 = createS3Handler({ backend, credentials: () => creds.store, region: config.region });
     const handler = withMonitoring(
       {
@@ -88,6 +124,11 @@ export async function serve(config: Config): Promise<void> {
           engine: http?.engine,
           nats: { embedded: embedded !== undefined, connected: nats.isConnected(), servers: servers.length },
           frameSize: config.frameSize,
+          encryption: {
+            kek: kek === undefined ? null : { source: kek.source, ...keys!.current },
+            cryptoThreads: threads,
+            buckets: await bucketSettings(nats, policy, stored.totals),
+          },
           inFlightRequests: http?.inFlight() ?? 0,
           memory: process.memoryUsage(),
         }),
@@ -100,13 +141,33 @@ export async function serve(config: Config): Promise<void> {
       (msg) => log.warn(msg),
     );
     if (stopping) return;
-    printBanner(config, http, embedded, creds);
+    printBanner(config, http, embedded, creds, kek?.source);
   } catch (err) {
     // A start-up failure is the user's to fix (a missing binary, a bad file, NATS unreachable): one line.
     process.stderr.write(`jetvault: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     log.debug({ err }, 'start-up failed');
     await shutdown('start-up failed', 1);
   }
+}
+
+/** Every bucket's storage policy, for /stats. */
+async function bucketSettings(
+  backend: NatsBackend,
+  policy: (bucket: string) => { encrypt: boolean; compress: boolean },
+  totals: ReturnType<typeof storedTotals>['totals'],
+): Promise<Record<string, object>> {
+  const out: Record<string, object> = {};
+  for (const b of await backend.listBuckets()) {
+    const p = policy(b.name);
+    const t = totals.get(b.name);
+    out[b.name] = {
+      encrypted: p.encrypt,
+      compression: p.compress ? 'auto' : 'off',
+      // Since this process started: what its PUTs wrote, and what that cost or saved in NATS.
+      ...(t ? { written: { ...t, savedBytes: t.plaintextBytes - t.storedBytes } } : {}),
+    };
+  }
+  return out;
 }
 
 async function credentialsFor(config: Config): Promise<{
@@ -151,6 +212,7 @@ function printBanner(
   http: HttpServer,
   embedded: Embedded | undefined,
   creds: Awaited<ReturnType<typeof credentialsFor>>,
+  kekSource: string | undefined,
 ): void {
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
   const lines = [
@@ -160,6 +222,10 @@ function printBanner(
       ? `  nats:       embedded nats-server at ${embedded.url}, store ${path.join(config.dataDir, 'nats')}`
       : `  nats:       ${config.natsUrl?.length ?? 0} server(s) given with --nats-url`,
     `  region:     ${config.region}`,
+    kekSource === undefined
+      ? '  encryption: off (every bucket is plaintext)'
+      : `  encryption: on, KEK from ${kekSource}` +
+        (config.plaintextBuckets ? `; plaintext buckets: ${config.plaintextBuckets.join(',')}` : ''),
   ];
   if (creds.generated) {
     lines.push(

@@ -10,8 +10,9 @@ const handlers: Handlers = {
   echo: (task) => transferred({ data: task.data, threadId }, [task.data]),
   seal: (task) => {
     const r = sealBatch(task, task.out, task.hashState, task.level);
-    const result = { ...r, plaintext: task.plaintext, threadId };
-    return transferred(result, buffersOf(r.frames, task.plaintext, r.hashState));
+    if (task.framesHashState !== undefined) hashUpdate(task.framesHashState, r.frames);
+    const result = { ...r, framesHashState: task.framesHashState, plaintext: task.plaintext, threadId };
+    return transferred(result, buffersOf(r.frames, task.plaintext, r.hashState, task.framesHashState));
   },
   open: (task) => {
     const r = openBatch(task, task.out, task.hashState);

@@ -103,6 +103,25 @@ function parseNatsUrls(value: string): readonly string[] | string {
   return servers;
 }
 
+// Config files may give a list as a JSON array.
+const joinList = (v: unknown) => (Array.isArray(v) ? v.join(',') : v);
+
+const BUCKET_PATTERN = /^[a-z0-9.*-]{1,63}$/;
+
+function parseBucketPatterns(value: string, ctx: z.RefinementCtx): readonly string[] {
+  const list = value.split(',').map((s) => s.trim());
+  for (const entry of list) {
+    if (!BUCKET_PATTERN.test(entry)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'each entry must be a bucket name (a-z, 0-9, ".", "-"), "*" matching any characters',
+      });
+      return z.NEVER;
+    }
+  }
+  return list;
+}
+
 // A nats:// URL may carry a user, password or token: never echo them.
 const hideUserinfo = (raw: unknown): string => String(raw).replace(/\/\/[^/@,]*@/g, '//***@');
 
@@ -197,6 +216,46 @@ export const OPTIONS = defineOptions({
     default: 30,
     typeLabel: 'seconds, 0–86400',
     description: 'On SIGTERM/SIGINT, how long in-flight requests may run before they are cut off.',
+  },
+  keyFile: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description:
+      'Key-encryption key: a keyring JSON file (docs/keys.md) or a file of exactly 32 random bytes, mode 0600. Without it and without --passphrase-file, embedded mode creates data-dir/keyring.json (back it up).',
+  },
+  passphraseFile: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description:
+      'Derive the key-encryption key from the passphrase in this file (scrypt, once at start-up; its salt is kept in data-dir/passphrase.salt). Alternative to --key-file.',
+  },
+  plaintextBuckets: {
+    arg: 'buckets',
+    schema: z.preprocess(joinList, text('bucket list').transform(parseBucketPatterns)),
+    typeLabel: 'comma-separated bucket names; `*` matches any characters',
+    description:
+      'Buckets whose new objects are stored unencrypted, readable by stock NATS clients. Every other bucket is encrypted, and an object without an envelope there is refused.',
+  },
+  compressBuckets: {
+    arg: 'buckets',
+    schema: z.preprocess(joinList, text('bucket list').transform(parseBucketPatterns)),
+    typeLabel: 'comma-separated bucket names; `*` matches any characters',
+    description:
+      'Encrypted buckets whose frames are zstd-compressed where that saves ≥ 3% (policy `auto`; the default is `off`, because compressed sizes leak information about the plaintext).',
+  },
+  cryptoThreads: {
+    arg: 'n',
+    schema: z.preprocess(
+      numeric(/^\d+$/),
+      z.union([z.literal('auto'), z.number().int().min(1).max(64)], { error: 'must be auto or 1–64' }),
+    ),
+    default: 'auto',
+    typeLabel: '`auto` | integer 1–64',
+    description: 'Worker threads that encrypt and decrypt. `auto`: one less than the CPU count, at least 1.',
   },
   natsUrl: {
     arg: 'url',

@@ -20,13 +20,20 @@ export interface SealStreamOptions {
   hashes: readonly HashName[];
   /** Plaintext per task, rounded down to whole frames (at least one frame). */
   batchBytes?: number;
+  /** Also hash the sealed frames (what is stored) with SHA-256, in the worker, after sealing. */
+  digestFrames?: boolean;
 }
 
 export interface SealSummary {
+  /** Plaintext bytes. */
   size: number;
   frames: number;
   compressed: number;
+  /** Bytes of the sealed frames. */
+  stored: number;
   digests: HashDigests;
+  /** SHA-256 of the sealed frames back to back, when `digestFrames` was set. */
+  framesDigest: Uint8Array | undefined;
 }
 
 /**
@@ -52,6 +59,8 @@ export class SealStream implements AsyncIterable<Uint8Array> {
     const f = 2 ** stream.log2F;
     const batchBytes = Math.max(f, Math.floor((this.opts.batchBytes ?? DEFAULT_BATCH_BYTES) / f) * f);
     let hashState: Uint8Array = hashInit(this.opts.hashes);
+    let framesHashState = this.opts.digestFrames ? hashInit(['sha256']) : undefined;
+    let stored = 0;
     let spare: Uint8Array | undefined;
     let batch: Uint8Array = new Uint8Array(batchBytes);
     let fill = 0;
@@ -67,8 +76,11 @@ export class SealStream implements AsyncIterable<Uint8Array> {
         final,
         compress,
         hashState,
+        ...(framesHashState ? { framesHashState } : {}),
       });
       hashState = r.hashState!;
+      framesHashState = r.framesHashState;
+      stored += r.frames.length;
       spare = new Uint8Array(r.plaintext.buffer, 0, batchBytes);
       compressed += r.compressed;
       const frames: Uint8Array[] = [];
@@ -100,7 +112,14 @@ export class SealStream implements AsyncIterable<Uint8Array> {
     }
     if (sealing) yield* await sealing;
     yield* await seal(fill, true);
-    this.result = { size, frames: index, compressed, digests: hashFinal(hashState) };
+    this.result = {
+      size,
+      frames: index,
+      compressed,
+      stored,
+      digests: hashFinal(hashState),
+      framesDigest: framesHashState ? hashFinal(framesHashState).sha256 : undefined,
+    };
   }
 }
 

@@ -112,10 +112,29 @@ export function serializeKeyring(ring: Keyring): Buffer {
   return Buffer.from(`${JSON.stringify({ id: ring.id, current: ring.current, keys }, null, 2)}\n`, 'utf8');
 }
 
-/** Reads, checks permissions and parses a keyring file; the file buffer is wiped. */
+/**
+ * A bare key file: exactly 32 bytes, or their hex (64 digits) or base64 (44 characters) on one line. It is
+ * the keyring {id "local", current 1, keys {1: key}}; rotation turns it into a keyring JSON file.
+ */
+function parseBareKey(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.length === KEK_BYTES && bytes[0] !== 0x7b /* { */) return Uint8Array.from(bytes);
+  if (bytes.length > 100) return undefined;
+  const text = Buffer.from(bytes).toString('latin1').trim();
+  let decoded: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(text)) decoded = Buffer.from(text, 'hex');
+  else if (B64_PATTERN.test(text)) decoded = Buffer.from(text, 'base64');
+  if (decoded === undefined) return undefined;
+  const kek = Uint8Array.from(decoded);
+  decoded.fill(0);
+  return kek;
+}
+
+/** Reads, checks permissions and parses a keyring (or bare key) file; the file buffer is wiped. */
 export async function readKeyring(path: string): Promise<Keyring> {
   const bytes = await readSecureFile(path);
   try {
+    const bare = parseBareKey(bytes);
+    if (bare !== undefined) return { id: 'local', current: 1, keys: new Map([[1, bare]]) };
     return parseKeyring(bytes, path);
   } finally {
     bytes.fill(0);

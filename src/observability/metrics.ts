@@ -1,8 +1,8 @@
 // Prometheus metrics (prom-client), fed from the request-end channel. Labels: operation, bucket-free
 // status class — never object keys (DESIGN §6.12); bucket names are left out too, their number is unbounded.
 import client from 'prom-client';
-import { requestEnd } from './channels.js';
-import type { RequestEndEvent } from './channels.js';
+import { objectStored, requestEnd } from './channels.js';
+import type { ObjectStoredEvent, RequestEndEvent } from './channels.js';
 
 export interface Metrics {
   registry: client.Registry;
@@ -62,5 +62,38 @@ export function createMetrics(sources: { natsConnected: () => boolean }): Metric
     if (e.streamError) aborted.inc({ operation: op });
   };
   requestEnd.subscribe(onEnd);
-  return { registry, close: () => requestEnd.unsubscribe(onEnd) };
+  // What compression saves: plaintext bytes written vs bytes stored, by bucket policy (not bucket name).
+  const storedLabels = ['encrypted', 'compression'] as const;
+  const plaintextBytes = new client.Counter({
+    name: 'jetvault_storage_plaintext_bytes_total',
+    help: 'Plaintext bytes of objects stored',
+    labelNames: storedLabels,
+    registers: [registry],
+  });
+  const storedBytes = new client.Counter({
+    name: 'jetvault_storage_stored_bytes_total',
+    help: 'Bytes written to NATS for those objects (frame headers, tags and compression included)',
+    labelNames: storedLabels,
+    registers: [registry],
+  });
+  const compressedFrames = new client.Counter({
+    name: 'jetvault_storage_compressed_frames_total',
+    help: 'Frames stored zstd-compressed (kept only where compression saved at least 3%)',
+    registers: [registry],
+  });
+  const onStored = (message: unknown): void => {
+    const e = message as ObjectStoredEvent;
+    const labels = { encrypted: String(e.encrypted), compression: e.compress ? 'auto' : 'off' };
+    plaintextBytes.inc(labels, e.plaintextBytes);
+    storedBytes.inc(labels, e.storedBytes);
+    if (e.compressedFrames > 0) compressedFrames.inc(e.compressedFrames);
+  };
+  objectStored.subscribe(onStored);
+  return {
+    registry,
+    close: () => {
+      requestEnd.unsubscribe(onEnd);
+      objectStored.unsubscribe(onStored);
+    },
+  };
 }

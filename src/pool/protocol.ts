@@ -45,6 +45,8 @@ export interface SealTask {
   readonly out?: Uint8Array;
   /** From hashInit(); updated with the plaintext. */
   readonly hashState?: Uint8Array;
+  /** From hashInit(); updated with the sealed frames (the stored bytes' digest), after sealing. */
+  readonly framesHashState?: Uint8Array;
 }
 
 export interface SealTaskResult {
@@ -53,6 +55,7 @@ export interface SealTaskResult {
   readonly offsets: number[];
   readonly compressed: number;
   readonly hashState: Uint8Array | undefined;
+  readonly framesHashState: Uint8Array | undefined;
   /** The plaintext buffer, handed back for reuse. */
   readonly plaintext: Uint8Array;
   readonly threadId: number;
@@ -131,7 +134,7 @@ export function taskTransferList(task: CryptoTask): ArrayBuffer[] {
     case 'echo':
       return [task.data];
     case 'seal':
-      return buffersOf(task.plaintext, task.out, task.hashState);
+      return buffersOf(task.plaintext, task.out, task.hashState, task.framesHashState);
     case 'open':
       return buffersOf(task.frames, task.out, task.hashState);
     case 'hash':

@@ -61,7 +61,26 @@ export interface GetObjectResult {
   info: ObjectInfo;
   /** Plaintext bytes of the object (or of the range). Stop iterating to release the read. */
   body: AsyncIterable<Uint8Array>;
+  /** The range that `body` holds (undefined: the whole object). */
+  range: ByteRange | undefined;
 }
+
+/**
+ * Chooses what to read once the object's current description is known (so the range and the conditions
+ * are judged against the very revision that is streamed): a range, undefined for the whole object, or
+ * null for no body at all (304). It may throw an S3Error (412, 416), which getObject passes through.
+ */
+export type ReadSelector = (info: ObjectInfo) => ByteRange | undefined | null;
+
+/** The range a selector picks for `info` (a plain range selects itself). */
+export function selectRange(
+  select: ByteRange | ReadSelector | undefined,
+  info: ObjectInfo,
+): ByteRange | undefined | null {
+  return typeof select === 'function' ? select(info) : select;
+}
+
+export async function* emptyBody(): AsyncGenerator<Uint8Array> {}
 
 export interface Backend {
   listBuckets(): Promise<BucketInfo[]>;
@@ -75,7 +94,7 @@ export interface Backend {
   /** Throws NoSuchBucket, NoSuchKey. */
   headObject(bucket: string, key: string): Promise<ObjectInfo>;
   /** Throws NoSuchBucket, NoSuchKey. */
-  getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult>;
+  getObject(bucket: string, key: string, select?: ByteRange | ReadSelector): Promise<GetObjectResult>;
   /** Deleting a missing key succeeds, as in S3. Throws NoSuchBucket. */
   deleteObject(bucket: string, key: string): Promise<void>;
   /** One page of keys in UTF-8 binary order. Throws NoSuchBucket. */

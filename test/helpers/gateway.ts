@@ -1,5 +1,6 @@
 // Starts the real gateway as a child process (`node bin/jetvault.js serve`) and an S3 client for it.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   args?: string[];
   env?: Record<string, string>;
   keepData?: boolean;
+  /** With natsUrl: don't give the gateway a key file (by default it gets a fresh one). */
+  noKey?: boolean;
 }
 
 export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
@@ -49,7 +52,16 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     await writeFile(file, JSON.stringify({ credentials: [CREDENTIALS] }), { mode: 0o600 });
     args.push('--credentials', file);
   }
-  if (opts.natsUrl) args.push('--nats-url', opts.natsUrl);
+  if (opts.natsUrl) {
+    args.push('--nats-url', opts.natsUrl);
+    // A remote NATS needs a key configured; tests get a fresh bare 32-byte key file unless they give one.
+    const given = opts.args ?? [];
+    if (!opts.noKey && !given.includes('--key-file') && !given.includes('--passphrase-file')) {
+      const keyFile = path.join(dataDir, 'test-kek.bin');
+      await writeFile(keyFile, randomBytes(32), { mode: 0o600 });
+      args.push('--key-file', keyFile);
+    }
+  }
   args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -26,7 +26,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Objm } from '@nats-io/obj';
 import { startTestNatsServer } from '../helpers/nats-server.js';
 import { CREDENTIALS, s3Client, startGateway } from '../helpers/gateway.js';
 import type { Gateway } from '../helpers/gateway.js';
@@ -547,21 +546,6 @@ for (const engine of ['uws', 'node'] as const) {
         }),
       );
       assert.equal(r.Deleted?.length, 5);
-    });
-
-    test('the stock NATS Object Store client reads what the gateway wrote', async () => {
-      const body = randomBytes(3 * F + 11);
-      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'for/stock', Body: body }));
-      const nc = await connect({ servers: nats.url });
-      try {
-        const os = await new Objm(nc).open('objects');
-        const info = await os.info('for/stock');
-        assert.equal(info?.size, body.length);
-        const data = await os.getBlob('for/stock');
-        assert.ok(data && Buffer.from(data).equals(body));
-      } finally {
-        await nc.close();
-      }
     });
 
     test('monitoring endpoints answer unsigned; a signed request on the same path is S3', async () => {

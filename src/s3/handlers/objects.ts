@@ -71,22 +71,24 @@ export async function getObject(
 ): Promise<S3Response> {
   rejectPartNumber(query);
   const overrides = responseOverrides(query);
-  const info = await ctx.backend.headObject(bucket, key);
+  // Conditions and the range are judged against the revision that is actually streamed.
+  const result = await ctx.backend.getObject(bucket, key, (info) => {
+    if (evaluateConditions(ctx.req.headers, info) === 'not-modified') return null;
+    return parseRange(ctx.req.headers['range'], info.size) ?? undefined;
+  });
+  const { info, range } = result;
   if (evaluateConditions(ctx.req.headers, info) === 'not-modified') return notModified(info);
-  const range = parseRange(ctx.req.headers['range'], info.size);
-  const result = await ctx.backend.getObject(bucket, key, range);
-  // The object may have been replaced between the two reads: report what is actually streamed.
-  const headers = { ...objectHeaders(result.info), ...overrides };
+  const headers = { ...objectHeaders(info), ...overrides };
   if (range === undefined) {
     return {
       status: 200,
-      headers: { ...headers, 'content-length': String(result.info.size) },
+      headers: { ...headers, 'content-length': String(info.size) },
       body: result.body,
     };
   }
   return {
     status: 206,
-    headers: { ...headers, ...rangeHeaders(range, result.info.size) },
+    headers: { ...headers, ...rangeHeaders(range, info.size) },
     body: result.body,
   };
 }

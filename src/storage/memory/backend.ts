@@ -1,14 +1,17 @@
 // The in-memory fake of the Backend, for unit tests of the S3 layer. It keeps whole objects in memory,
 // so it is never used to serve real traffic.
-import type {
-  Backend,
-  BucketInfo,
-  ByteRange,
-  GetObjectResult,
-  ListObjectsInput,
-  ListObjectsResult,
-  ObjectInfo,
-  PutObjectInput,
+import {
+  emptyBody,
+  selectRange,
+  type Backend,
+  type BucketInfo,
+  type ByteRange,
+  type GetObjectResult,
+  type ListObjectsInput,
+  type ListObjectsResult,
+  type ObjectInfo,
+  type PutObjectInput,
+  type ReadSelector,
 } from '../backend.js';
 import { S3Error } from '../../s3/errors.js';
 import { compareKeys, pageFromSorted } from '../listing.js';
@@ -75,11 +78,14 @@ export class MemoryBackend implements Backend {
     return this.object(bucket, key).info;
   }
 
-  async getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult> {
+  async getObject(bucket: string, key: string, select?: ByteRange | ReadSelector): Promise<GetObjectResult> {
     const { info, data } = this.object(bucket, key);
+    const range = selectRange(select, info);
+    if (range === null) return { info, body: emptyBody(), range: undefined };
     const bytes = range ? data.subarray(range.start, range.end + 1) : data;
     return {
       info,
+      range,
       body: (async function* () {
         if (bytes.length > 0) yield bytes;
       })(),

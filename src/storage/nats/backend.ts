@@ -23,18 +23,22 @@ import {
   type Status,
 } from '@nats-io/transport-node';
 import { S3Error } from '../../s3/errors.js';
-import type {
-  Backend,
-  BucketInfo,
-  ByteRange,
-  GetObjectResult,
-  ListObjectsInput,
-  ListObjectsResult,
-  ObjectInfo,
-  PutObjectInput,
+import {
+  emptyBody,
+  selectRange,
+  type Backend,
+  type BucketInfo,
+  type ByteRange,
+  type GetObjectResult,
+  type ListObjectsInput,
+  type ListObjectsResult,
+  type ObjectInfo,
+  type PutObjectInput,
+  type ReadSelector,
 } from '../backend.js';
 import { isStreamNotFound, NatsContext, type LogFn, type Settings } from './context.js';
-import { isLive, parseMeta, toObjectInfo } from './meta.js';
+import { isLive, parseMeta } from './meta.js';
+import { describe, openSealedBody, StoredObjectError, type StorageCrypto } from './sealed.js';
 import {
   bucketForStore,
   chunkSubject,
@@ -78,6 +82,8 @@ export interface NatsBackendOptions {
   /** A GET waiting this long for a frame checks whether the object's frames vanished (overwritten). */
   stallCheckMs?: number;
   log?: LogFn;
+  /** Encryption: the pool, the keys and the per-bucket policy. Absent: every bucket is plaintext. */
+  crypto?: StorageCrypto;
 }
 
 export type NatsBackendSettings = Omit<
@@ -176,7 +182,7 @@ export class NatsBackend implements Backend {
     const jsOpts = { timeout: settings.timeoutMs };
     const js = jetstream(nc, jsOpts);
     const jsm = await jetstreamManager(nc, jsOpts);
-    return new NatsBackend(new NatsContext(nc, js, jsm, settings, opts.log ?? (() => {})), owns);
+    return new NatsBackend(new NatsContext(nc, js, jsm, settings, opts.log ?? (() => {}), opts.crypto), owns);
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
@@ -269,22 +275,32 @@ export class NatsBackend implements Backend {
   async headObject(bucket: string, key: string): Promise<ObjectInfo> {
     const cur = await this.ctx.readMeta(storeForBucket(bucket), key);
     if (cur === null || !isLive(cur.meta)) throw new S3Error('NoSuchKey');
-    return toObjectInfo(bucket, cur.meta);
+    const { info, opened } = await describe(this.ctx, bucket, cur.meta);
+    opened?.dek.fill(0);
+    return info;
   }
 
-  async getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult> {
+  async getObject(bucket: string, key: string, select?: ByteRange | ReadSelector): Promise<GetObjectResult> {
     const store = storeForBucket(bucket);
     for (let attempt = 1; ; attempt++) {
       const cur = await this.ctx.readMeta(store, key);
       if (cur === null || !isLive(cur.meta)) throw new S3Error('NoSuchKey');
+      const { info, opened } = await describe(this.ctx, bucket, cur.meta);
       try {
-        return {
-          info: toObjectInfo(bucket, cur.meta),
-          body: await openBody(this.ctx, store, cur.meta, range),
-        };
+        const range = selectRange(select, info);
+        if (range === null) {
+          opened?.dek.fill(0);
+          return { info, body: emptyBody(), range: undefined };
+        }
+        const body =
+          opened === undefined
+            ? await openBody(this.ctx, store, cur.meta, range)
+            : await openSealedBody(this.ctx, store, cur.meta, opened, range);
+        return { info, body, range };
       } catch (e) {
-        // An overwrite or delete between our meta read and consumer start purges the frames we wanted.
-        if (!(e instanceof FramesMismatchError) || attempt >= 3) throw e;
+        opened?.dek.fill(0);
+        // An overwrite or delete between our meta read and the frame reads purges the frames we wanted.
+        if (!(e instanceof FramesMismatchError || e instanceof StoredObjectError) || attempt >= 3) throw e;
         const now = await this.ctx.readMeta(store, key);
         if (now !== null && now.seq === cur.seq) throw e;
       }

@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { S3Error } from '../../s3/errors.js';
 import { parseMeta, type ServerObjectInfo } from './meta.js';
 import { metaSubject, streamForStore } from './names.js';
+import type { StorageCrypto } from './sealed.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFn = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -69,6 +70,8 @@ export class NatsContext {
     readonly jsm: JetStreamManager,
     readonly settings: Settings,
     readonly log: LogFn,
+    /** Absent: every bucket is plaintext and encrypted objects cannot be read. */
+    readonly crypto?: StorageCrypto,
   ) {}
 
   /** Stream info of a store; NoSuchBucket when the stream does not exist. */

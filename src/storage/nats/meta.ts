@@ -3,6 +3,7 @@
 // Client-visible HTTP metadata lives in `headers` (a NATS header record, values are arrays as in Go's
 // nats.Header) so stock clients see it; jetvault's own fields live in `metadata` under `jetvault.`.
 import { createHash } from 'node:crypto';
+import { ENVELOPE_META_KEY } from '../../crypto/format.js';
 import { STORED_HEADERS, type ObjectInfo } from '../backend.js';
 import { base64UrlPadded } from './names.js';
 
@@ -106,8 +107,11 @@ export interface BuildMetaInput {
   contentType: string;
   userMetadata: Record<string, string>;
   storedHeaders: Record<string, string>;
-  etag: string;
-  frames: FrameIndex;
+  /** Plaintext objects: the ETag and frame index in the clear. */
+  etag?: string;
+  frames?: FrameIndex;
+  /** Encrypted objects: the envelope (which seals the ETag and indexes the frames) instead. */
+  envelope?: string;
 }
 
 /** `cache-control` → `Cache-Control`: the canonical spelling NATS and Go clients show. */
@@ -119,8 +123,10 @@ export function buildMeta(m: BuildMetaInput): ServerObjectInfo {
   const headers: Record<string, string[]> = { 'Content-Type': [m.contentType] };
   for (const [k, v] of Object.entries(m.storedHeaders)) headers[canonical(k)] = [v];
   for (const [k, v] of Object.entries(m.userMetadata)) headers[`X-Amz-Meta-${k}`] = [v];
-  const metadata: Record<string, string> = { [META_ETAG]: m.etag };
-  if (m.frames.runs.length > 0) metadata[META_FRAMES] = m.frames.toString();
+  const metadata: Record<string, string> = {};
+  if (m.envelope !== undefined) metadata[ENVELOPE_META_KEY] = m.envelope;
+  if (m.etag !== undefined) metadata[META_ETAG] = m.etag;
+  if (m.frames !== undefined && m.frames.runs.length > 0) metadata[META_FRAMES] = m.frames.toString();
   return {
     name: m.key,
     description: '',

@@ -6,6 +6,7 @@ import type { ByteRange, ListEntry, ListObjectsInput, ListObjectsResult } from '
 import { compareKeys, pageFromSorted } from '../listing.js';
 import { ConsumerReader } from './consumer.js';
 import type { NatsContext } from './context.js';
+import { describe } from './sealed.js';
 import {
   etagOf,
   FrameIndex,
@@ -14,7 +15,6 @@ import {
   META_FRAMES,
   parseDigest,
   parseMeta,
-  toObjectInfo,
   type ServerObjectInfo,
 } from './meta.js';
 import { chunkSubject, metaSubjectAll, storeForBucket, streamForStore } from './names.js';
@@ -216,7 +216,7 @@ class FrameStream implements AsyncIterableIterator<Uint8Array> {
 /** ListObjects over the latest meta of every key: fine for now, a scalable ordered index comes later. */
 export async function listObjects(ctx: NatsContext, input: ListObjectsInput): Promise<ListObjectsResult> {
   const store = storeForBucket(input.bucket);
-  const entries: ListEntry[] = [];
+  const entries: Array<ListEntry & { meta: ServerObjectInfo }> = [];
   const reader = await ConsumerReader.open(ctx, {
     stream: streamForStore(store),
     filter: metaSubjectAll(store),
@@ -235,12 +235,37 @@ export async function listObjects(ctx: NatsContext, input: ListObjectsInput): Pr
         continue;
       }
       if (!isLive(meta) || !meta.name.startsWith(input.prefix)) continue;
-      const info = toObjectInfo(input.bucket, meta);
-      entries.push({ key: meta.name, size: meta.size, etag: etagOf(meta), lastModified: info.lastModified });
+      const mtime = new Date(meta.mtime);
+      entries.push({
+        key: meta.name,
+        size: meta.size,
+        etag: '',
+        lastModified: Number.isNaN(mtime.getTime()) ? new Date(0) : mtime,
+        meta,
+      });
     }
   } finally {
     reader.release();
   }
   entries.sort((a, b) => compareKeys(a.key, b.key));
-  return pageFromSorted(entries, input);
+  const page = await pageFromSorted(entries, input);
+  // Sizes and ETags of encrypted objects come from their authenticated envelopes: only the page's.
+  page.objects = await Promise.all(
+    page.objects.map(async (e) => {
+      const { meta } = e as (typeof entries)[number];
+      try {
+        const { info, opened } = await describe(ctx, input.bucket, meta);
+        opened?.dek.fill(0);
+        return { key: e.key, size: info.size, etag: info.etag, lastModified: e.lastModified };
+      } catch (err) {
+        // One damaged object must not hide the others; GET/HEAD of it fail, the listing still shows it.
+        ctx.log('error', 'object failed its integrity check; listed with its stored size', {
+          bucket: input.bucket,
+          err: String(err),
+        });
+        return { key: e.key, size: meta.size, etag: etagOf(meta), lastModified: e.lastModified };
+      }
+    }),
+  );
+  return page;
 }

@@ -3,12 +3,15 @@
 // revision it replaces (Nats-Expected-Last-Subject-Sequence), so concurrent PUTs to a key serialise: each
 // winner purges exactly the frames it replaced and nothing live is ever purged.
 import { createHash } from 'node:crypto';
-import type { PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, nuid } from '@nats-io/transport-node';
 import type { ObjectInfo, PutObjectInput } from '../backend.js';
 import { isNoResponders, isWrongLastSequence, type NatsContext, type StoredMeta } from './context.js';
 import { buildMeta, formatDigest, FrameIndex, toObjectInfo, type ServerObjectInfo } from './meta.js';
 import { chunkSubject, metaSubject, storeForBucket } from './names.js';
+import { FramePublisher } from './publisher.js';
+import { writeSealed } from './sealed.js';
+import { FRAME_OVERHEAD } from '../../crypto/format.js';
+import { publishStored } from '../../observability/channels.js';
 
 interface Written {
   size: number;
@@ -25,21 +28,59 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
   await ctx.requireBucket(store);
   const id = nuid.next();
   const subject = chunkSubject(store, id);
+  const common = {
+    store,
+    key: input.key,
+    nuid: id,
+    mtime: new Date(),
+    contentType: input.contentType,
+    userMetadata: input.userMetadata,
+    storedHeaders: input.storedHeaders,
+  };
+  const crypto = ctx.crypto;
+  const policy = crypto?.policy(input.bucket);
   let meta: ServerObjectInfo;
+  let plaintextSize: number;
   try {
-    const written = await writeFrames(ctx, subject, input.body);
-    meta = buildMeta({
-      store,
-      key: input.key,
-      nuid: id,
-      ...written,
-      chunkSize: ctx.settings.frameSize,
-      mtime: new Date(),
-      contentType: input.contentType,
-      userMetadata: input.userMetadata,
-      storedHeaders: input.storedHeaders,
-      etag: input.etag(),
-    });
+    if (crypto !== undefined && policy?.encrypt === true) {
+      const w = await writeSealed(ctx, crypto, subject, input, policy.compress);
+      meta = buildMeta({
+        ...common,
+        size: w.size,
+        chunks: w.chunks,
+        digest: w.digest,
+        chunkSize: ctx.settings.frameSize + FRAME_OVERHEAD,
+        envelope: w.envelope,
+      });
+      plaintextSize = w.plaintextSize;
+      publishStored({
+        bucket: input.bucket,
+        encrypted: true,
+        compress: policy.compress,
+        plaintextBytes: w.plaintextSize,
+        storedBytes: w.size,
+        frames: w.chunks,
+        compressedFrames: w.compressedFrames,
+      });
+    } else {
+      const written = await writePlainFrames(ctx, subject, input.body);
+      meta = buildMeta({
+        ...common,
+        ...written,
+        chunkSize: ctx.settings.frameSize,
+        etag: input.etag(),
+      });
+      plaintextSize = written.size;
+      publishStored({
+        bucket: input.bucket,
+        encrypted: false,
+        compress: false,
+        plaintextBytes: written.size,
+        storedBytes: written.size,
+        frames: written.chunks,
+        compressedFrames: 0,
+      });
+    }
   } catch (e) {
     await ctx.purgeQuietly(store, subject);
     if (isNoResponders(e)) {
@@ -54,7 +95,10 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
   if (old && old.deleted !== true && old.nuid !== '' && old.nuid !== id) {
     await ctx.purgeQuietly(store, chunkSubject(store, old.nuid));
   }
-  return toObjectInfo(input.bucket, meta);
+  const info = toObjectInfo(input.bucket, meta);
+  info.size = plaintextSize;
+  info.etag = input.etag();
+  return info;
 }
 
 /** Publishes the meta over whatever revision is current; returns the entry it replaced. */
@@ -99,41 +143,28 @@ async function commitMeta(
  * none, as stock clients do), hashing and publishing each. On failure, waits until no publish is in flight
  * (so none lands after the caller's purge) and rethrows the first error.
  */
-async function writeFrames(
+async function writePlainFrames(
   ctx: NatsContext,
   subject: string,
   body: AsyncIterable<Uint8Array>,
 ): Promise<Written> {
-  const { frameSize, maxInFlight, timeoutMs } = ctx.settings;
+  const { frameSize } = ctx.settings;
   const hash = createHash('sha256');
   const frames = new FrameIndex();
-  const inFlight: Array<[Promise<PubAck>, Buffer]> = [];
-  let size = 0;
-  let chunks = 0;
-  let lastSeq = 0;
-
   // Frame buffers are recycled once their publish is acknowledged: the server has the bytes, so the client
   // has flushed them. Before the ack nats.js may still reference the payload. Recycling keeps a PUT's
   // memory at maxInFlight + 1 frames instead of a GC-paced stream of garbage buffers.
   const spare: Buffer[] = [];
-  const settleOldest = async (): Promise<void> => {
-    const [pending, buffer] = inFlight.shift()!;
-    const ack = await pending;
-    if (ack.seq <= lastSeq) throw new Error(`publish acks out of order on ${subject}`);
-    lastSeq = ack.seq;
-    frames.add(ack.seq);
-    if (buffer.length === frameSize) spare.push(buffer);
-  };
-  const publish = async (frame: Buffer, length: number): Promise<void> => {
+  const pub = new FramePublisher(ctx, subject, (seq, owner) => {
+    frames.add(seq);
+    if (owner.length === frameSize) spare.push(owner as Buffer);
+  });
+  const publish = (frame: Buffer, length: number): Promise<void> => {
     const payload = frame.subarray(0, length);
     hash.update(payload);
-    const p = ctx.js.publish(subject, payload, { timeout: timeoutMs });
-    p.catch(() => {}); // observed in order by settleOldest; this only marks it handled meanwhile
-    inFlight.push([p, frame]);
-    chunks++;
-    if (inFlight.length >= maxInFlight) await settleOldest();
+    return pub.publish(payload, frame);
   };
-
+  let size = 0;
   try {
     let frame: Buffer | undefined;
     let fill = 0;
@@ -154,10 +185,10 @@ async function writeFrames(
       size += chunk.length;
     }
     if (frame !== undefined && fill > 0) await publish(frame, fill);
-    while (inFlight.length > 0) await settleOldest();
+    await pub.drain();
   } catch (e) {
-    await Promise.allSettled(inFlight.map(([p]) => p));
+    await pub.abandon();
     throw e;
   }
-  return { size, chunks, digest: formatDigest(hash.digest()), frames };
+  return { size, chunks: pub.count, digest: formatDigest(hash.digest()), frames };
 }

@@ -23,6 +23,11 @@ describe('loadConfig defaults', () => {
       frameSize: 262144,
       logLevel: 'info',
       shutdownTimeout: 30,
+      keyFile: undefined,
+      passphraseFile: undefined,
+      plaintextBuckets: undefined,
+      compressBuckets: undefined,
+      cryptoThreads: 'auto',
       natsUrl: undefined,
       natsServerBin: 'nats-server',
       natsCreds: undefined,
@@ -32,6 +37,16 @@ describe('loadConfig defaults', () => {
       natsPassword: undefined,
       natsTlsCa: undefined,
     });
+  });
+
+  it('parses bucket lists (string or JSON array) and crypto threads', () => {
+    const c = loadConfig({ plaintextBuckets: 'a, logs-*', cryptoThreads: '3' }, {}, { cwd });
+    assert.deepEqual(c.plaintextBuckets, ['a', 'logs-*']);
+    assert.equal(c.cryptoThreads, 3);
+    const file = write('lists.json', JSON.stringify({ compressBuckets: ['x', 'y.*'] }));
+    assert.deepEqual(loadConfig({ config: file }, {}, { cwd }).compressBuckets, ['x', 'y.*']);
+    assert.throws(() => loadConfig({ plaintextBuckets: 'Bad_Name' }, {}, { cwd }), ConfigError);
+    assert.throws(() => loadConfig({ cryptoThreads: '0' }, {}, { cwd }), ConfigError);
   });
 
   it('derives every flag and env var from the key', () => {

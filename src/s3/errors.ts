@@ -22,6 +22,10 @@ export const S3_ERRORS = {
     message: 'Your previous request to create the named bucket succeeded and you already own it.',
   },
   BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty.' },
+  ConditionalRequestConflict: {
+    status: 409,
+    message: 'A conflicting operation occurred. If using PutObject you can retry the request.',
+  },
   EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed object size.' },
   IncompleteBody: {
     status: 400,

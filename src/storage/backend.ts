@@ -1,6 +1,7 @@
 // The storage interface, in S3 terms (DESIGN §6.5). src/s3 handlers speak only this; src/storage/nats
 // implements it on JetStream, src/storage/memory is the in-memory fake for unit tests of the S3 layer.
 // Errors are S3Errors (NoSuchBucket, NoSuchKey, BucketNotEmpty, ...), so handlers pass them through.
+import { S3Error } from '../s3/errors.js';
 
 export interface BucketInfo {
   /** The S3 bucket name (dots restored). */
@@ -43,11 +44,42 @@ export interface PutObjectInput {
   contentType: string;
   userMetadata: Record<string, string>;
   storedHeaders: Record<string, string>;
+  /** Conditional write (If-None-Match: * / If-Match), judged against the current object at commit time. */
+  condition?: WriteCondition;
   /**
    * Called once the body is exhausted and verified; returns the quoted ETag to store.
    * (The body stage computes the MD5 as bytes pass; the backend never sees a digest before the end.)
    */
   etag: () => string;
+}
+
+export interface WriteCondition {
+  /** If-None-Match: * — only create, never replace. */
+  ifNoneMatch?: boolean;
+  /** If-Match — only replace the object whose ETag this is (`*`: any existing object). */
+  ifMatch?: string;
+}
+
+/**
+ * S3's conditional-write rules: If-None-Match: * fails with 412 when the key exists; If-Match fails with
+ * 404 NoSuchKey when it does not, and 412 when its ETag differs. ETags compare without quotes.
+ */
+export function checkWriteCondition(
+  condition: WriteCondition | undefined,
+  current: ObjectInfo | undefined,
+): void {
+  if (condition === undefined) return;
+  if (condition.ifNoneMatch && current !== undefined) {
+    throw new S3Error('PreconditionFailed', undefined, { extra: { Condition: 'If-None-Match' } });
+  }
+  if (condition.ifMatch !== undefined) {
+    if (current === undefined) throw new S3Error('NoSuchKey');
+    const bare = (t: string) => t.trim().replace(/^"(.*)"$/, '$1');
+    const wanted = condition.ifMatch.split(',').map(bare);
+    if (!wanted.includes('*') && !wanted.includes(bare(current.etag))) {
+      throw new S3Error('PreconditionFailed', undefined, { extra: { Condition: 'If-Match' } });
+    }
+  }
 }
 
 export interface ByteRange {

@@ -1,6 +1,6 @@
 // PutObject, GetObject, HeadObject, DeleteObject.
 import type { S3Response } from '../request.js';
-import { STORED_HEADERS, type ObjectInfo } from '../../storage/backend.js';
+import { STORED_HEADERS, type ObjectInfo, type WriteCondition } from '../../storage/backend.js';
 import { S3Error } from '../errors.js';
 import { MAX_PUT_SIZE, VerifiedPayload } from '../payload.js';
 import { parseRange } from '../range.js';
@@ -44,12 +44,31 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
     bucket,
     key,
     body,
+    ...writeCondition(h),
     contentType: h['content-type'] ?? DEFAULT_CONTENT_TYPE,
     userMetadata,
     storedHeaders,
     etag: () => body.etag(),
   });
   return { status: 200, headers: { etag: info.etag } };
+}
+
+/** If-None-Match (only `*`, as S3) and If-Match on a write. */
+function writeCondition(h: Readonly<Record<string, string>>): { condition?: WriteCondition } {
+  const ifNoneMatch = h['if-none-match'];
+  const ifMatch = h['if-match'];
+  if (ifNoneMatch === undefined && ifMatch === undefined) return {};
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw new S3Error('NotImplemented', 'If-None-Match on a write only accepts *', {
+      extra: { Header: 'If-None-Match' },
+    });
+  }
+  return {
+    condition: {
+      ...(ifNoneMatch !== undefined ? { ifNoneMatch: true } : {}),
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
+    },
+  };
 }
 
 export async function headObject(ctx: HandlerContext, bucket: string, key: string, query: Query) {

@@ -1,6 +1,7 @@
 // The in-memory fake of the Backend, for unit tests of the S3 layer. It keeps whole objects in memory,
 // so it is never used to serve real traffic.
 import {
+  checkWriteCondition,
   emptyBody,
   selectRange,
   type Backend,
@@ -55,7 +56,8 @@ export class MemoryBackend implements Backend {
   }
 
   async putObject(input: PutObjectInput): Promise<ObjectInfo> {
-    this.bucket(input.bucket);
+    const before = this.bucket(input.bucket).objects.get(input.key);
+    checkWriteCondition(input.condition, before?.info);
     const parts: Uint8Array[] = [];
     for await (const chunk of input.body) parts.push(Buffer.from(chunk));
     const data = Buffer.concat(parts);
@@ -70,7 +72,11 @@ export class MemoryBackend implements Backend {
       storedHeaders: { ...input.storedHeaders },
     };
     // Looked up again: the bucket may have gone while the body streamed.
-    this.bucket(input.bucket).objects.set(input.key, { info, data });
+    const objects = this.bucket(input.bucket).objects;
+    if (input.condition !== undefined && objects.get(input.key) !== before) {
+      throw new S3Error('ConditionalRequestConflict');
+    }
+    objects.set(input.key, { info, data });
     return info;
   }
 

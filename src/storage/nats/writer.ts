@@ -4,12 +4,13 @@
 // winner purges exactly the frames it replaced and nothing live is ever purged.
 import { createHash } from 'node:crypto';
 import { headers as natsHeaders, nuid } from '@nats-io/transport-node';
-import type { ObjectInfo, PutObjectInput } from '../backend.js';
+import { checkWriteCondition, type ObjectInfo, type PutObjectInput } from '../backend.js';
+import { S3Error } from '../../s3/errors.js';
 import { isNoResponders, isWrongLastSequence, type NatsContext, type StoredMeta } from './context.js';
-import { buildMeta, formatDigest, FrameIndex, toObjectInfo, type ServerObjectInfo } from './meta.js';
+import { buildMeta, formatDigest, FrameIndex, isLive, toObjectInfo, type ServerObjectInfo } from './meta.js';
 import { chunkSubject, metaSubject, storeForBucket } from './names.js';
 import { FramePublisher } from './publisher.js';
-import { writeSealed } from './sealed.js';
+import { describe, writeSealed } from './sealed.js';
 import { FRAME_OVERHEAD } from '../../crypto/format.js';
 import { publishStored } from '../../observability/channels.js';
 
@@ -26,6 +27,21 @@ const MAX_COMMIT_ATTEMPTS = 100;
 export async function putObject(ctx: NatsContext, input: PutObjectInput): Promise<ObjectInfo> {
   const store = storeForBucket(input.bucket);
   await ctx.requireBucket(store);
+  // A conditional write is judged now (so a doomed upload fails before its body is read) and must still
+  // hold at commit: the meta is published only over the very revision judged here.
+  let expectSeq: number | undefined;
+  if (input.condition !== undefined) {
+    const base = await ctx.readMeta(store, input.key);
+    const live = base !== null && isLive(base.meta) ? base : null;
+    let current: ObjectInfo | undefined;
+    if (live !== null) {
+      const d = await describe(ctx, input.bucket, live.meta);
+      d.opened?.dek.fill(0);
+      current = d.info;
+    }
+    checkWriteCondition(input.condition, current);
+    expectSeq = base?.seq ?? 0;
+  }
   const id = nuid.next();
   const subject = chunkSubject(store, id);
   const common = {
@@ -89,7 +105,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
     }
     throw e;
   }
-  const replaced = await commitMeta(ctx, store, meta);
+  const replaced = await commitMeta(ctx, store, meta, expectSeq);
   // Tombstones' frames are gone already and links have none.
   const old = replaced?.meta;
   if (old && old.deleted !== true && old.nuid !== '' && old.nuid !== id) {
@@ -106,6 +122,7 @@ async function commitMeta(
   ctx: NatsContext,
   store: string,
   meta: ServerObjectInfo,
+  expectSeq: number | undefined,
 ): Promise<StoredMeta | null> {
   const subject = metaSubject(store, meta.name);
   const payload = Buffer.from(JSON.stringify(meta), 'utf8');
@@ -117,6 +134,11 @@ async function commitMeta(
     } catch (e) {
       await ctx.purgeQuietly(store, ours);
       throw e;
+    }
+    if (expectSeq !== undefined && (prev?.seq ?? 0) !== expectSeq) {
+      // Another write landed since the condition was judged.
+      await ctx.purgeQuietly(store, ours);
+      throw new S3Error('ConditionalRequestConflict');
     }
     const h = natsHeaders();
     h.set('Nats-Rollup', 'sub');

@@ -136,6 +136,8 @@ export interface OpenStreamOptions {
   batchBytes?: number;
   /** Batches opened at once (no hash chain on reads, so batches are independent). */
   parallel?: number;
+  /** Frames in the first batch (default: a full batch); 1 gets the first bytes out sooner. */
+  firstBatchFrames?: number;
 }
 
 /**
@@ -152,6 +154,7 @@ export async function* openStream(
   const perBatch = Math.max(1, Math.floor((opts.batchBytes ?? DEFAULT_BATCH_BYTES) / f));
   const parallel = Math.max(1, opts.parallel ?? 2);
   let next = opts.firstIndex ?? 0;
+  let batchFrames = Math.max(1, Math.min(perBatch, opts.firstBatchFrames ?? perBatch));
   const inFlight: Promise<Uint8Array>[] = [];
   let pending: Uint8Array[] = [];
   const dispatch = (): void => {
@@ -183,8 +186,9 @@ export async function* openStream(
         throw new FormatError('trailing-frame', `a frame follows frame ${end - 1}, the last one read`);
       }
       pending.push(frame);
-      if (pending.length === perBatch || next + pending.length === end) {
+      if (pending.length === batchFrames || next + pending.length === end) {
         dispatch();
+        batchFrames = perBatch;
         if (inFlight.length >= parallel) yield await inFlight.shift()!;
       }
     }

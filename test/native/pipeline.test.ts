@@ -54,6 +54,7 @@ describe('crypto pipeline on the pool', () => {
         compress: false,
         hashes: ['md5', 'sha256', 'crc32'],
         batchBytes: BATCH,
+        digestFrames: true,
       });
       const frames = await collect(seal);
       const expected = refSeal(params, data);
@@ -71,6 +72,26 @@ describe('crypto pipeline on the pool', () => {
         ),
       );
       assert.ok(opened.equals(data));
+      // A one-frame first batch (what GETs use for time to first byte) yields the same bytes.
+      const quick = await collect(
+        openStream(each(frames), {
+          pool,
+          stream: params,
+          frameCount: s.frames,
+          batchBytes: BATCH,
+          firstBatchFrames: 1,
+        }),
+      );
+      assert.ok(concat(quick).equals(data));
+      if (data.length > 0) assert.equal(quick[0]!.length, Math.min(F, data.length));
+      // The stored-frames digest is the SHA-256 of the frames back to back.
+      assert.equal(
+        s.stored,
+        frames.reduce((n, fr) => n + fr.length, 0),
+      );
+      const sha = createHash('sha256');
+      for (const fr of frames) sha.update(fr);
+      assert.deepEqual(Buffer.from(s.framesDigest!), sha.digest());
     });
   }
 

@@ -175,6 +175,8 @@ export async function openSealedBody(
     frameCount: env.frames,
     firstIndex: first,
     endIndex: last + 1,
+    // The first frame alone: a GET's first byte waits for one frame, not a whole batch.
+    firstBatchFrames: 1,
   });
   const body = sliced(plaintext, first * frameSize, start, end, size, name, last === env.frames - 1);
   const wiped = (async function* () {

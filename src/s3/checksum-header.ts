@@ -62,16 +62,17 @@ export class ChecksumVerifier {
     hashUpdate(this.state, chunk);
   }
 
-  /** Throws BadDigest when the bytes do not match. */
-  verify(): void {
-    const got = hashFinal(this.state)[this.expected.name]!;
+  /** Throws BadDigest when the bytes do not match; returns the verified checksum. */
+  verify(): { algorithm: string; value: Buffer } {
+    const got = Buffer.from(hashFinal(this.state)[this.expected.name]!);
     const { value } = this.expected;
-    if (!Buffer.from(got).equals(typeof value === 'function' ? value() : value)) {
+    if (!got.equals(typeof value === 'function' ? value() : value)) {
       throw new S3Error(
         'BadDigest',
         `The ${this.expected.label} you specified did not match the calculated checksum.`,
       );
     }
+    return { algorithm: this.expected.label, value: got };
   }
 }
 

@@ -3,6 +3,7 @@
 // the backend makes anything visible, so a bad upload stores nothing.
 import { createHash } from 'node:crypto';
 import { S3Error } from './errors.js';
+import type { StoredChecksum } from '../storage/backend.js';
 import { ChecksumVerifier, type ExpectedChecksum, type TrailingChecksum } from './checksum-header.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -23,6 +24,7 @@ export class VerifiedPayload implements AsyncIterable<Uint8Array> {
   private readonly sha: ReturnType<typeof createHash> | undefined;
   private readonly checksum: ChecksumVerifier | undefined;
   private md5Hex: string | undefined;
+  private verifiedChecksum: StoredChecksum | undefined;
   private size = 0;
 
   constructor(
@@ -54,8 +56,14 @@ export class VerifiedPayload implements AsyncIterable<Uint8Array> {
     if (this.sha !== undefined && this.sha.digest('hex') !== this.checks.sha256) {
       throw new S3Error('XAmzContentSHA256Mismatch');
     }
-    this.checksum?.verify();
+    this.verifiedChecksum = this.checksum?.verify();
     this.md5Hex = md5.toString('hex');
+  }
+
+  /** The x-amz-checksum-* the client sent, verified; only once the body has been read to the end. */
+  verifiedChecksumValue(): StoredChecksum | undefined {
+    if (this.md5Hex === undefined) throw new Error('checksum requested before the body was verified');
+    return this.verifiedChecksum;
   }
 
   /** The quoted ETag; only once the body has been read to the end and verified. */

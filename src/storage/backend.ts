@@ -22,6 +22,14 @@ export interface ObjectInfo {
   userMetadata: Record<string, string>;
   /** The other HTTP headers S3 keeps with an object (STORED_HEADERS), lower-case names. */
   storedHeaders: Record<string, string>;
+  /** The flexible checksum the object was uploaded with (x-amz-checksum-*), if any. */
+  checksum?: StoredChecksum | undefined;
+}
+
+/** A full-object checksum: algorithm as S3 names it (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) and raw bytes. */
+export interface StoredChecksum {
+  algorithm: string;
+  value: Buffer;
 }
 
 /** Headers S3 stores with an object and returns on GET/HEAD, besides Content-Type. */
@@ -51,6 +59,8 @@ export interface PutObjectInput {
    * (The body stage computes the MD5 as bytes pass; the backend never sees a digest before the end.)
    */
   etag: () => string;
+  /** Like etag(): the verified x-amz-checksum-* of the body, to keep with the object. */
+  checksum?: () => StoredChecksum | undefined;
 }
 
 export interface WriteCondition {

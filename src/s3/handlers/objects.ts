@@ -49,8 +49,10 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
     userMetadata,
     storedHeaders,
     etag: () => body.etag(),
+    checksum: () => body.verifiedChecksumValue(),
   });
-  return { status: 200, headers: { etag: info.etag } };
+  // S3 echoes the checksum it verified.
+  return { status: 200, headers: { etag: info.etag, ...checksumOf(info) } };
 }
 
 /** If-None-Match (only `*`, as S3) and If-Match on a write. */
@@ -78,7 +80,10 @@ export async function headObject(ctx: HandlerContext, bucket: string, key: strin
   const range = parseRange(ctx.req.headers['range'], info.size);
   const headers = objectHeaders(info);
   if (range === undefined)
-    return { status: 200, headers: { ...headers, 'content-length': String(info.size) } };
+    return {
+      status: 200,
+      headers: { ...headers, ...checksumHeaders(ctx, info), 'content-length': String(info.size) },
+    };
   return { status: 206, headers: { ...headers, ...rangeHeaders(range, info.size) } };
 }
 
@@ -101,7 +106,7 @@ export async function getObject(
   if (range === undefined) {
     return {
       status: 200,
-      headers: { ...headers, 'content-length': String(info.size) },
+      headers: { ...headers, ...checksumHeaders(ctx, info), 'content-length': String(info.size) },
       body: result.body,
     };
   }
@@ -115,6 +120,23 @@ export async function getObject(
 export async function deleteObject(ctx: HandlerContext, bucket: string, key: string): Promise<S3Response> {
   await ctx.backend.deleteObject(bucket, key);
   return { status: 204, headers: {} };
+}
+
+/**
+ * With `x-amz-checksum-mode: ENABLED`, a whole-object read returns the checksum the object was uploaded
+ * with (a range gets none: it would not describe the bytes sent).
+ */
+function checksumHeaders(ctx: HandlerContext, info: ObjectInfo): Record<string, string> {
+  if ((ctx.req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() !== 'ENABLED') return {};
+  return checksumOf(info);
+}
+
+function checksumOf(info: ObjectInfo): Record<string, string> {
+  if (info.checksum === undefined) return {};
+  return {
+    [`x-amz-checksum-${info.checksum.algorithm.toLowerCase()}`]: info.checksum.value.toString('base64'),
+    'x-amz-checksum-type': 'FULL_OBJECT',
+  };
 }
 
 /** 304 carries the validators and no body. */

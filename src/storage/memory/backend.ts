@@ -66,6 +66,7 @@ export class MemoryBackend implements Backend {
       key: input.key,
       size: data.length,
       etag: input.etag(),
+      checksum: input.checksum?.(),
       lastModified: new Date(),
       contentType: input.contentType,
       userMetadata: { ...input.userMetadata },

@@ -4,7 +4,7 @@
 // nats.Header) so stock clients see it; jetvault's own fields live in `metadata` under `jetvault.`.
 import { createHash } from 'node:crypto';
 import { ENVELOPE_META_KEY } from '../../crypto/format.js';
-import { STORED_HEADERS, type ObjectInfo } from '../backend.js';
+import { STORED_HEADERS, type ObjectInfo, type StoredChecksum } from '../backend.js';
 import { base64UrlPadded } from './names.js';
 
 /** The wire JSON, field names and types as nats.js and the Go client read them. */
@@ -25,6 +25,8 @@ export interface ServerObjectInfo {
 
 export const DIGEST_PREFIX = 'SHA-256=';
 export const META_ETAG = 'jetvault.etag';
+/** Plaintext objects' flexible checksum: `<ALGORITHM>:<base64>` (encrypted objects seal it). */
+export const META_CHECKSUM = 'jetvault.checksum';
 /** Run-length index of the JetStream sequences of the frames: `seq:count,seq:count…`. */
 export const META_FRAMES = 'jetvault.frames';
 const MAX_RUNS = 256;
@@ -107,8 +109,9 @@ export interface BuildMetaInput {
   contentType: string;
   userMetadata: Record<string, string>;
   storedHeaders: Record<string, string>;
-  /** Plaintext objects: the ETag and frame index in the clear. */
+  /** Plaintext objects: the ETag, checksum and frame index in the clear. */
   etag?: string;
+  checksum?: StoredChecksum | undefined;
   frames?: FrameIndex;
   /** Encrypted objects: the envelope (which seals the ETag and indexes the frames) instead. */
   envelope?: string;
@@ -126,6 +129,8 @@ export function buildMeta(m: BuildMetaInput): ServerObjectInfo {
   const metadata: Record<string, string> = {};
   if (m.envelope !== undefined) metadata[ENVELOPE_META_KEY] = m.envelope;
   if (m.etag !== undefined) metadata[META_ETAG] = m.etag;
+  if (m.checksum !== undefined)
+    metadata[META_CHECKSUM] = `${m.checksum.algorithm}:${m.checksum.value.toString('base64')}`;
   if (m.frames !== undefined && m.frames.runs.length > 0) metadata[META_FRAMES] = m.frames.toString();
   return {
     name: m.key,
@@ -197,7 +202,9 @@ export function toObjectInfo(bucket: string, meta: ServerObjectInfo): ObjectInfo
     else if (STORED.has(lower)) storedHeaders[lower] = value;
   }
   const mtime = new Date(meta.mtime);
+  const cs = /^([A-Z0-9]+):([A-Za-z0-9+/=]+)$/.exec(meta.metadata?.[META_CHECKSUM] ?? '');
   return {
+    checksum: cs ? { algorithm: cs[1]!, value: Buffer.from(cs[2]!, 'base64') } : undefined,
     bucket,
     key: meta.name,
     size: meta.size,

@@ -4,7 +4,7 @@
 // envelope only. A read fetches exactly the frames that cover its range, checks each one arrives at the
 // JetStream sequence the envelope recorded, and opens them in the worker pool.
 import type { StreamParams } from '../../crypto/codec.js';
-import { ENVELOPE_META_KEY, frameSequence, type SeqGap } from '../../crypto/format.js';
+import { ENVELOPE_META_KEY, frameSequence, type SealedMetadata, type SeqGap } from '../../crypto/format.js';
 import { openStream, SealStream } from '../../crypto/pipeline.js';
 import type { ObjectKeys, OpenedObject } from '../../keys/envelope.js';
 import type { CryptoPool } from '../../pool/pool.js';
@@ -67,6 +67,11 @@ export async function describe(ctx: NatsContext, bucket: string, meta: ServerObj
   const info = toObjectInfo(bucket, meta);
   info.size = Number(opened.envelope.size);
   info.etag = opened.meta.etag;
+  const { checksumAlgorithm, checksum } = opened.meta;
+  info.checksum =
+    checksumAlgorithm !== undefined && checksum !== undefined
+      ? { algorithm: checksumAlgorithm, value: Buffer.from(checksum) }
+      : undefined;
   return { info, opened };
 }
 
@@ -124,7 +129,7 @@ export async function writeSealed(
       frames: sum.frames,
       firstSeq,
       seqGaps,
-      meta: { etag: input.etag() },
+      meta: sealedMeta(input),
     });
     return {
       size: sum.stored,
@@ -137,6 +142,18 @@ export async function writeSealed(
   } finally {
     obj.wipe();
   }
+}
+
+function sealedMeta(input: PutObjectInput): SealedMetadata {
+  const cs = input.checksum?.();
+  return cs === undefined
+    ? { etag: input.etag() }
+    : {
+        etag: input.etag(),
+        checksumAlgorithm: cs.algorithm,
+        checksum: cs.value,
+        checksumType: 'FULL_OBJECT',
+      };
 }
 
 /**

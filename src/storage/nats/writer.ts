@@ -85,6 +85,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
         ...written,
         chunkSize: ctx.settings.frameSize,
         etag: input.etag(),
+        checksum: input.checksum?.(),
       });
       plaintextSize = written.size;
       publishStored({
@@ -114,6 +115,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
   const info = toObjectInfo(input.bucket, meta);
   info.size = plaintextSize;
   info.etag = input.etag();
+  info.checksum = input.checksum?.();
   return info;
 }
 

@@ -7,6 +7,8 @@ import type { RawOptions } from './config/load.js';
 import { packageVersion } from './config/package-root.js';
 import { OPTION_LIST } from './config/schema.js';
 import type { Config } from './config/schema.js';
+import { generateKeyring, rotateKeyring } from './keys/local.js';
+import { KeyError } from './keys/provider.js';
 
 export interface CliDeps {
   /** Runs the gateway until shutdown. Injected so this module stays light and testable. */
@@ -33,6 +35,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     if (err instanceof ConfigError) {
       for (const problem of err.problems) stderr(`jetvault: ${problem}\n`);
       return EXIT_USAGE;
+    }
+    if (err instanceof KeyError) {
+      stderr(`jetvault: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }
@@ -70,5 +76,25 @@ function buildProgram(deps: CliDeps, stderr: (text: string) => void): Command {
     });
     await deps.serve(config);
   });
+
+  // Key files (docs/keys.md). Neither command prints key bytes.
+  const key = program.command('key').description('Create or rotate a local key-encryption key file');
+  key
+    .command('generate <file>')
+    .description('Create a keyring file with one random KEK (mode 0600); never overwrites a file')
+    .action(async (file: string) => {
+      stdout(`${await generateKeyring(file)}\n`);
+    });
+  key
+    .command('rotate <file>')
+    .description(
+      'Add a random KEK as the new current version; older versions stay so existing objects still open. Restart the gateways afterwards.',
+    )
+    .action(async (file: string) => {
+      const version = await rotateKeyring(file);
+      stdout(
+        `${file}: version ${version} is now current. Restart every gateway using it, then back it up.\n`,
+      );
+    });
   return program;
 }

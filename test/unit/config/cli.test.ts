@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -55,6 +56,23 @@ describe('runCli', () => {
     assert.equal(config.region, 'from-file');
     assert.equal(config.httpEngine, 'node');
     assert.equal(config.dataDir, join(cwd, 'data'));
+  });
+
+  it('key generate creates a 0600 keyring, key rotate adds a version; neither prints key bytes', async () => {
+    const file = join(cwd, 'cli-keyring.json');
+    const gen = await run(['key', 'generate', file]);
+    assert.equal(gen.code, 0, gen.stderr);
+    assert.match(gen.stdout, /Back it up/);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const again = await run(['key', 'generate', file]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^jetvault: exists/);
+    const rot = await run(['key', 'rotate', file]);
+    assert.equal(rot.code, 0, rot.stderr);
+    assert.match(rot.stdout, /version 2 is now current/);
+    const ring = JSON.parse(readFileSync(file, 'utf8')) as { current: number; keys: Record<string, string> };
+    assert.equal(ring.current, 2);
+    for (const k of Object.values(ring.keys)) assert.ok(!(gen.stdout + rot.stdout).includes(k));
   });
 
   it('prints config errors as jetvault: lines and exits 2', async () => {

@@ -64,7 +64,17 @@ export class ChecksumVerifier {
 
   /** Throws BadDigest when the bytes do not match; returns the verified checksum. */
   verify(): { algorithm: string; value: Buffer } {
-    const got = Buffer.from(hashFinal(this.state)[this.expected.name]!);
+    return this.verifyDigest(hashFinal(this.state)[this.expected.name]!);
+  }
+
+  /** The hash this checksum is computed with, for a caller that hashes the bytes itself. */
+  get hashName(): HashName {
+    return this.expected.name;
+  }
+
+  /** verify() for a digest computed elsewhere (in the codec's single pass). */
+  verifyDigest(digest: Uint8Array): { algorithm: string; value: Buffer } {
+    const got = Buffer.from(digest);
     const { value } = this.expected;
     if (!got.equals(typeof value === 'function' ? value() : value)) {
       throw new S3Error(

@@ -1,9 +1,11 @@
 // The verification stage every uploaded body passes through: length, Content-MD5, the signed
 // x-amz-content-sha256, and the MD5 that becomes the ETag. Failures surface when the body ends, before
 // the backend makes anything visible, so a bad upload stores nothing.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import type { HashName } from '../crypto/codec.js';
+import type { HashDigests } from '../crypto/native.js';
 import { S3Error } from './errors.js';
-import type { StoredChecksum } from '../storage/backend.js';
+import type { HashDelegation, StoredChecksum } from '../storage/backend.js';
 import { ChecksumVerifier, type ExpectedChecksum, type TrailingChecksum } from './checksum-header.js';
 
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -20,12 +22,13 @@ export interface PayloadChecks {
 }
 
 export class VerifiedPayload implements AsyncIterable<Uint8Array> {
-  private readonly md5 = createHash('md5');
-  private readonly sha: ReturnType<typeof createHash> | undefined;
+  private md5: Hash | undefined = createHash('md5');
+  private sha: Hash | undefined;
   private readonly checksum: ChecksumVerifier | undefined;
   private md5Hex: string | undefined;
   private verifiedChecksum: StoredChecksum | undefined;
   private size = 0;
+  private ended = false;
 
   constructor(
     private readonly source: AsyncIterable<Uint8Array>,
@@ -38,25 +41,68 @@ export class VerifiedPayload implements AsyncIterable<Uint8Array> {
     }
   }
 
+  /**
+   * For a consumer that hashes the bytes in its own pass (the codec seals and hashes at once): call before
+   * iterating. Iteration then only counts bytes; the consumer hashes with `names` and hands the digests to
+   * complete(), which verifies them. Without complete(), etag() never becomes available.
+   */
+  delegateHashing(): HashDelegation {
+    if (this.size > 0 || this.ended) throw new Error('delegateHashing() after iteration started');
+    const names: HashName[] = ['md5'];
+    if (this.sha !== undefined) names.push('sha256');
+    if (this.checksum !== undefined && !names.includes(this.checksum.hashName))
+      names.push(this.checksum.hashName);
+    this.md5 = undefined;
+    this.sha = undefined;
+    this.delegated = true;
+    return { names, complete: (digests) => this.complete(digests) };
+  }
+
+  private delegated = false;
+
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     const { expectedLength } = this.checks;
+    const hashing = !this.delegated;
     for await (const chunk of this.source) {
       this.size += chunk.byteLength;
       if (this.size > MAX_PUT_SIZE) throw new S3Error('EntityTooLarge');
-      this.md5.update(chunk);
-      this.sha?.update(chunk);
-      this.checksum?.update(chunk);
+      if (hashing) {
+        this.md5!.update(chunk);
+        this.sha?.update(chunk);
+        this.checksum?.update(chunk);
+      }
       yield chunk;
     }
     if (expectedLength !== undefined && this.size !== expectedLength) throw new S3Error('IncompleteBody');
-    const md5 = this.md5.digest();
-    if (this.checks.contentMd5 !== undefined && !md5.equals(Buffer.from(this.checks.contentMd5, 'base64'))) {
-      throw new S3Error('BadDigest');
-    }
+    this.ended = true;
+    if (!hashing) return;
+    const md5 = this.md5!.digest();
+    this.checkMd5(md5);
     if (this.sha !== undefined && this.sha.digest('hex') !== this.checks.sha256) {
       throw new S3Error('XAmzContentSHA256Mismatch');
     }
     this.verifiedChecksum = this.checksum?.verify();
+    this.md5Hex = md5.toString('hex');
+  }
+
+  private checkMd5(md5: Buffer): void {
+    if (this.checks.contentMd5 !== undefined && !md5.equals(Buffer.from(this.checks.contentMd5, 'base64'))) {
+      throw new S3Error('BadDigest');
+    }
+  }
+
+  /** The delegated digests: the same checks, in the same order, as a self-hashed body gets at its end. */
+  private complete(digests: HashDigests): void {
+    if (!this.ended) throw new Error('complete() before the body ended');
+    const md5 = Buffer.from(digests.md5!);
+    this.checkMd5(md5);
+    if (
+      this.checks.sha256 !== undefined &&
+      Buffer.from(digests.sha256!).toString('hex') !== this.checks.sha256
+    ) {
+      throw new S3Error('XAmzContentSHA256Mismatch');
+    }
+    this.verifiedChecksum = this.checksum?.verifyDigest(digests[this.checksum.hashName]!);
     this.md5Hex = md5.toString('hex');
   }
 

@@ -2,6 +2,8 @@
 // implements it on JetStream, src/storage/memory is the in-memory fake for unit tests of the S3 layer.
 // Errors are S3Errors (NoSuchBucket, NoSuchKey, BucketNotEmpty, ...), so handlers pass them through.
 import { S3Error } from '../s3/errors.js';
+import type { HashName } from '../crypto/codec.js';
+import type { HashDigests } from '../crypto/native.js';
 
 export interface BucketInfo {
   /** The S3 bucket name (dots restored). */
@@ -61,6 +63,17 @@ export interface PutObjectInput {
   etag: () => string;
   /** Like etag(): the verified x-amz-checksum-* of the body, to keep with the object. */
   checksum?: () => StoredChecksum | undefined;
+  /**
+   * Offered when the body's hashes may be computed by the backend in its own pass over the bytes (the
+   * codec hashes while it encrypts). Call it before iterating `body`; then hand the digests to complete()
+   * after the body ended and before etag(): it throws the S3 error of a failed check (nothing may be stored).
+   */
+  delegateHashing?: () => HashDelegation;
+}
+
+export interface HashDelegation {
+  names: readonly HashName[];
+  complete(digests: HashDigests): void;
 }
 
 export interface WriteCondition {

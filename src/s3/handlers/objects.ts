@@ -50,6 +50,7 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
     storedHeaders,
     etag: () => body.etag(),
     checksum: () => body.verifiedChecksumValue(),
+    delegateHashing: () => body.delegateHashing(),
   });
   // S3 echoes the checksum it verified.
   return { status: 200, headers: { etag: info.etag, ...checksumOf(info) } };

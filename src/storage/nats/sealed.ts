@@ -97,11 +97,14 @@ export async function writeSealed(
   const obj = await crypto.keys.newObject(input.bucket, input.key);
   try {
     const stream = crypto.keys.newStream(obj, log2F);
+    // MD5 (the ETag), the signed SHA-256 and the flexible checksum are computed in the same worker pass
+    // that encrypts, not on the event loop.
+    const hashing = input.delegateHashing?.();
     const sealer = new SealStream(input.body, {
       pool: crypto.pool,
       stream,
       compress,
-      hashes: [],
+      hashes: hashing?.names ?? [],
       digestFrames: true,
     });
     let firstSeq = 0;
@@ -122,6 +125,7 @@ export async function writeSealed(
       throw e;
     }
     const sum = sealer.summary();
+    hashing?.complete(sum.digests);
     const envelope = crypto.keys.envelope(obj, {
       log2F,
       salt: stream.salt,

@@ -275,7 +275,7 @@ export class NatsBackend implements Backend {
   async headObject(bucket: string, key: string): Promise<ObjectInfo> {
     const cur = await this.ctx.readMeta(storeForBucket(bucket), key);
     if (cur === null || !isLive(cur.meta)) throw new S3Error('NoSuchKey');
-    const { info, opened } = await describe(this.ctx, bucket, cur.meta);
+    const { info, opened } = await describe(this.ctx, bucket, key, cur.meta);
     opened?.dek.fill(0);
     return info;
   }
@@ -285,7 +285,7 @@ export class NatsBackend implements Backend {
     for (let attempt = 1; ; attempt++) {
       const cur = await this.ctx.readMeta(store, key);
       if (cur === null || !isLive(cur.meta)) throw new S3Error('NoSuchKey');
-      const { info, opened } = await describe(this.ctx, bucket, cur.meta);
+      const { info, opened } = await describe(this.ctx, bucket, key, cur.meta);
       try {
         const range = selectRange(select, info);
         if (range === null) {
@@ -316,7 +316,9 @@ export class NatsBackend implements Backend {
       filter: metaSubject(store, key),
       seq: cur.seq + 1,
     });
-    if (cur.meta.nuid !== '') await this.ctx.purgeQuietly(store, chunkSubject(store, cur.meta.nuid));
+    // A meta naming another key was copied here: its frames are that key's, not ours to purge.
+    if (cur.meta.nuid !== '' && cur.meta.name === key)
+      await this.ctx.purgeQuietly(store, chunkSubject(store, cur.meta.nuid));
   }
 
   listObjects(input: ListObjectsInput): Promise<ListObjectsResult> {

@@ -59,6 +59,14 @@ export function metaSubject(store: string, key: string): string {
   return `$O.${store}.M.${base64UrlPadded(Buffer.from(key, 'utf8'))}`;
 }
 
+/** The key a meta subject stands for (undefined when the subject is not one of the store's metas). */
+export function keyOfMetaSubject(store: string, subject: string): string | undefined {
+  const prefix = `$O.${store}.M.`;
+  if (!subject.startsWith(prefix)) return undefined;
+  const key = Buffer.from(subject.slice(prefix.length), 'base64url').toString('utf8');
+  return metaSubject(store, key) === subject ? key : undefined;
+}
+
 export function metaSubjectAll(store: string): string {
   return `$O.${store}.M.>`;
 }

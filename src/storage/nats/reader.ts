@@ -17,7 +17,7 @@ import {
   parseMeta,
   type ServerObjectInfo,
 } from './meta.js';
-import { chunkSubject, metaSubjectAll, storeForBucket, streamForStore } from './names.js';
+import { chunkSubject, keyOfMetaSubject, metaSubjectAll, storeForBucket, streamForStore } from './names.js';
 
 interface Plan {
   startSeq: number | undefined;
@@ -234,10 +234,12 @@ export async function listObjects(ctx: NatsContext, input: ListObjectsInput): Pr
         ctx.log('warn', 'unparseable object meta skipped in listing', { subject: m.subject, err: String(e) });
         continue;
       }
-      if (!isLive(meta) || !meta.name.startsWith(input.prefix)) continue;
+      // The subject says which key this is; a meta naming another key is damage, listed under its subject.
+      const key = keyOfMetaSubject(store, m.subject) ?? meta.name;
+      if (!isLive(meta) || !key.startsWith(input.prefix)) continue;
       const mtime = new Date(meta.mtime);
       entries.push({
-        key: meta.name,
+        key,
         size: meta.size,
         etag: '',
         lastModified: Number.isNaN(mtime.getTime()) ? new Date(0) : mtime,
@@ -254,7 +256,7 @@ export async function listObjects(ctx: NatsContext, input: ListObjectsInput): Pr
     page.objects.map(async (e) => {
       const { meta } = e as (typeof entries)[number];
       try {
-        const { info, opened } = await describe(ctx, input.bucket, meta);
+        const { info, opened } = await describe(ctx, input.bucket, e.key, meta);
         opened?.dek.fill(0);
         return { key: e.key, size: info.size, etag: info.etag, lastModified: e.lastModified };
       } catch (err) {

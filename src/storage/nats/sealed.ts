@@ -47,7 +47,17 @@ export interface Described {
  * policy is to encrypt, an object without an envelope is refused: nobody but jetvault writes there, and a
  * plaintext meta planted there must not be served.
  */
-export async function describe(ctx: NatsContext, bucket: string, meta: ServerObjectInfo): Promise<Described> {
+export async function describe(
+  ctx: NatsContext,
+  bucket: string,
+  key: string,
+  meta: ServerObjectInfo,
+): Promise<Described> {
+  // The meta read for `key` must be about `key`: a meta copied onto another key's subject names its own.
+  // (Its envelope would authenticate for that name, so this is what stops one key serving another's data.)
+  if (meta.name !== key) {
+    throw new StoredObjectError(`${bucket}/${key}: the stored meta is for another key`);
+  }
   const stored = envelopeOf(meta);
   if (stored === undefined) {
     if (ctx.crypto?.policy(bucket).encrypt ?? false) {
@@ -60,7 +70,7 @@ export async function describe(ctx: NatsContext, bucket: string, meta: ServerObj
   }
   let opened: OpenedObject;
   try {
-    opened = await ctx.crypto.keys.open(bucket, meta.name, stored);
+    opened = await ctx.crypto.keys.open(bucket, key, stored);
   } catch (e) {
     throw new StoredObjectError(`${bucket}/${meta.name}: envelope rejected (${String(e)})`, { cause: e });
   }

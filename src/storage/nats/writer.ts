@@ -35,7 +35,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
     const live = base !== null && isLive(base.meta) ? base : null;
     let current: ObjectInfo | undefined;
     if (live !== null) {
-      const d = await describe(ctx, input.bucket, live.meta);
+      const d = await describe(ctx, input.bucket, input.key, live.meta);
       d.opened?.dek.fill(0);
       current = d.info;
     }

@@ -11,6 +11,8 @@ export interface TestNatsServer {
   storeDir: string;
   /** Stops the server and removes its store. */
   stop(): Promise<void>;
+  /** Stops the server (JetStream flushed) and keeps its store for inspection; stop() still removes it. */
+  halt(): Promise<void>;
 }
 
 export async function startTestNatsServer(
@@ -32,6 +34,7 @@ export async function startTestNatsServer(
         await server.stop();
         await rm(storeDir, { recursive: true, force: true });
       },
+      halt: () => server.stop(),
     };
   } catch (e) {
     await rm(storeDir, { recursive: true, force: true });

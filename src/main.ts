@@ -10,6 +10,7 @@ import type { HttpServer } from './http/server.js';
 import { createS3Handler } from './s3/dispatch.js';
 import { createCredentialStore, loadCredentialsFile, loadOrGenerate } from './s3/sigv4/credentials.js';
 import type { CredentialStore } from './s3/sigv4/credentials.js';
+import { bucketMatcher } from './s3/auth/policy.js';
 import { NatsBackend } from './storage/nats/backend.js';
 import { bucketPolicy } from './storage/policy.js';
 import { createCryptoPool, type CryptoPool } from './pool/pool.js';
@@ -113,7 +114,14 @@ export async function serve(config: Config): Promise<void> {
     const metrics = createMetrics({ natsConnected: () => nats.isConnected() });
     subscribeAccessLog(log);
     const stored = storedTotals();
-    const s3 = createS3Handler({ backend, credentials: () => creds.store, region: config.region });
+    const s3 = createS3Handler({
+      backend,
+      credentials: () => creds.store,
+      region: config.region,
+      ...(config.publicReadBuckets !== undefined
+        ? { publicRead: bucketMatcher(config.publicReadBuckets) }
+        : {}),
+    });
     const handler = withMonitoring(
       {
         metrics,
@@ -227,6 +235,9 @@ function printBanner(
       : `  encryption: on, KEK from ${kekSource}` +
         (config.plaintextBuckets ? `; plaintext buckets: ${config.plaintextBuckets.join(',')}` : ''),
   ];
+  if (config.publicReadBuckets) {
+    lines.push(`  public-read: ${config.publicReadBuckets.join(',')}   (unsigned GET/HEAD of objects)`);
+  }
   if (creds.generated) {
     lines.push(
       `  access key: ${creds.generated.accessKey}`,

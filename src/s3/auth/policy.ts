@@ -174,11 +174,9 @@ export class Policy {
 
 const BUCKET_PATTERN = /^[a-z0-9.*-]{1,63}$/;
 
-const bucketPatternSchema = z
-  .string({ error: 'must be a string' })
-  .regex(BUCKET_PATTERN, {
-    error: 'must be a bucket name (a-z, 0-9, ".", "-"), "*" matching any characters',
-  });
+const bucketPatternSchema = z.string({ error: 'must be a string' }).regex(BUCKET_PATTERN, {
+  error: 'must be a bucket name (a-z, 0-9, ".", "-"), "*" matching any characters',
+});
 
 const actionSchema = z.string({ error: 'must be a string' }).transform((token, ctx) => {
   const resolved = resolveActions(token);

@@ -4,10 +4,12 @@
 //
 // The watch is on the file's directory, not the file: editors and config managers replace a file by
 // renaming a new one over it (a watch on the old inode would go quiet), and Kubernetes swaps a symlinked
-// directory. Any event in the directory schedules one debounced read; a read whose text is the same as
-// the last one seen changes nothing and logs nothing.
+// directory. When the path is a symlink to a file elsewhere, that file's directory is watched too. Any
+// event there schedules one debounced read; a read whose text is the same as the last one seen changes
+// nothing and logs nothing.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   createCredentialStore,
@@ -45,7 +47,7 @@ export class CredentialsReloader {
   #lastSeen: string | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
-  #watcher: FSWatcher | undefined;
+  readonly #watchers: FSWatcher[] = [];
   #closed = false;
 
   constructor(options: CredentialsReloaderOptions) {
@@ -73,33 +75,33 @@ export class CredentialsReloader {
 
   /** Starts watching the file's directory. The text loaded at start-up counts as seen. */
   async watch(): Promise<void> {
+    const dirs = new Set([dirname(this.#file)]);
     try {
       this.#lastSeen = sha256(await readCredentialsText(this.#file));
+      dirs.add(dirname(await realpath(this.#file)));
     } catch {
       // Loaded a moment ago; if it is gone now, the first change event tells.
     }
-    if (this.#closed) return;
-    try {
-      this.#watcher = watch(dirname(this.#file), { persistent: false }, () => this.#schedule());
-      this.#watcher.on('error', (err) => {
-        this.#log.warn(
-          { file: this.#file, error: err.message },
-          'watching the credentials file failed; reload with SIGHUP',
-        );
-        this.#watcher?.close();
-      });
-    } catch (err) {
-      this.#log.warn(
-        { file: this.#file, error: err instanceof Error ? err.message : String(err) },
-        'cannot watch the credentials file; reload with SIGHUP',
-      );
+    for (const dir of dirs) {
+      if (this.#closed) return;
+      try {
+        const watcher = watch(dir, { persistent: false }, () => this.#schedule());
+        this.#watchers.push(watcher);
+        watcher.on('error', (err) => {
+          this.#log.warn({ file: this.#file, dir, error: err.message }, 'watch failed; reload with SIGHUP');
+          watcher.close();
+        });
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        this.#log.warn({ file: this.#file, dir, error }, 'cannot watch for changes; reload with SIGHUP');
+      }
     }
   }
 
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
-    this.#watcher?.close();
+    for (const w of this.#watchers) w.close();
   }
 
   #schedule(): void {

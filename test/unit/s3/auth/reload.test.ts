@@ -2,7 +2,7 @@
 // directory watch (written in place, or renamed over the file as editors do), a malformed or missing file
 // keeping the previous store and logging the error without a secret, unchanged files staying quiet.
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -174,5 +174,27 @@ describe('CredentialsReloader.watch (file changes)', () => {
     await writeFile(path, file(['AK7']));
     await new Promise((res) => setTimeout(res, 300));
     assert.equal(r.store.lookup('AK7'), undefined);
+  });
+});
+
+describe('CredentialsReloader.watch through a symlink', () => {
+  it('sees changes of the target file in another directory', async () => {
+    const targetDir = await mkdtemp(join(tmpdir(), 'jetvault-reload-target-'));
+    try {
+      const target = join(targetDir, 'real.json');
+      await writeFile(target, file(['AK1']));
+      await symlink(target, path);
+      const store = createCredentialStore(await loadCredentialsFile(path));
+      const r = new CredentialsReloader({ file: path, store, log, debounceMs: 30 });
+      await r.watch();
+      try {
+        await writeFile(target, file(['AK8']));
+        await until('the target change', () => r.store.lookup('AK8') !== undefined);
+      } finally {
+        r.close();
+      }
+    } finally {
+      await rm(targetDir, { recursive: true, force: true });
+    }
   });
 });

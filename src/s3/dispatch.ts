@@ -122,13 +122,7 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
         s3err = err;
         // Whoever may not list the bucket learns nothing from a missing key (S3 does the same).
         const principal = auth?.principal;
-        if (
-          err.code === 'NoSuchKey' &&
-          principal &&
-          ep &&
-          'bucket' in ep &&
-          hidesMissingKeys(principal, ep.bucket)
-        ) {
+        if (err.code === 'NoSuchKey' && principal && ep && hidesMissingKeys(principal, ep, req.headers)) {
           s3err = principal.kind === 'anonymous' ? anonymousRefused() : new S3Error('AccessDenied');
         }
       } else if (req.signal.aborted) {

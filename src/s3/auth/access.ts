@@ -67,10 +67,20 @@ export function listBucketsFilter(principal: Principal): ((bucket: string) => bo
 }
 
 /**
- * S3 answers a missing key with 403 instead of 404 to whoever may not list the bucket, so that object
- * names cannot be probed (anonymous readers of a public bucket, read-only users without list).
+ * S3 answers a missing key with 403 instead of 404 to whoever may not list the bucket it is missing from
+ * (a copy's source bucket for CopyObject), so that object names cannot be probed (anonymous readers of a
+ * public bucket, read-only users without list).
  */
-export function hidesMissingKeys(principal: Principal, bucket: string): boolean {
+export function hidesMissingKeys(
+  principal: Principal,
+  ep: Endpoint,
+  headers: Readonly<Record<string, string>>,
+): boolean {
+  if (ep.op === 'ListBuckets') return false;
   if (principal.kind === 'anonymous') return true;
-  return principal.policy !== undefined && !principal.policy.allows('s3:ListBucket', bucket);
+  const policy = principal.policy;
+  if (policy === undefined) return false;
+  const source = ep.op === 'CopyObject' ? headers['x-amz-copy-source'] : undefined;
+  const bucket = source === undefined ? ep.bucket : parseCopySource(source).bucket;
+  return !policy.allows('s3:ListBucket', bucket);
 }

@@ -151,9 +151,18 @@ describe('listBucketsFilter and hidesMissingKeys', () => {
   });
 
   it('hides missing keys from whoever may not list the bucket', () => {
-    assert.equal(hidesMissingKeys(ANONYMOUS, 'www'), true);
-    assert.equal(hidesMissingKeys(full, 'www'), false);
-    assert.equal(hidesMissingKeys(reader, 'photos'), false);
-    assert.equal(hidesMissingKeys(writer, 'dest'), true);
+    const copyHides = (p: UserPrincipal) =>
+      hidesMissingKeys(p, route('PUT', '/dest/k', '', copyHeaders), copyHeaders);
+    const get = (p: UserPrincipal | typeof ANONYMOUS, path: string) =>
+      hidesMissingKeys(p, route('GET', path, '', {}), {});
+    assert.equal(get(ANONYMOUS, '/www/k'), true);
+    assert.equal(get(full, '/www/k'), false);
+    assert.equal(get(reader, '/photos/k'), false);
+    assert.equal(get(writer, '/dest/k'), true);
+    assert.equal(get(reader, '/'), false);
+    // A copy's missing key is missing from its source bucket.
+    const lister = user({ allow: [{ buckets: ['src-bucket'], actions: ['list'] }] });
+    assert.equal(copyHides(lister), false);
+    assert.equal(copyHides(writer), true);
   });
 });

@@ -9,7 +9,9 @@ import { startHttpServer } from './http/server.js';
 import type { HttpServer } from './http/server.js';
 import { createS3Handler } from './s3/dispatch.js';
 import { createCredentialStore, loadCredentialsFile, loadOrGenerate } from './s3/sigv4/credentials.js';
-import type { CredentialStore } from './s3/sigv4/credentials.js';
+import type { LoadedCredentialStore } from './s3/sigv4/credentials.js';
+import { CredentialsReloader } from './s3/auth/reload.js';
+import { bucketMatcher } from './s3/auth/policy.js';
 import { NatsBackend } from './storage/nats/backend.js';
 import { bucketPolicy } from './storage/policy.js';
 import { createCryptoPool, type CryptoPool } from './pool/pool.js';
@@ -36,11 +38,13 @@ export async function serve(config: Config): Promise<void> {
   let pool: CryptoPool | undefined;
   let keys: ObjectKeys | undefined;
   let http: HttpServer | undefined;
+  let reloader: CredentialsReloader | undefined;
   let stopping: Promise<void> | undefined;
 
   const shutdown = (reason: string, code: number): Promise<void> => {
     stopping ??= (async () => {
       log.info({ reason }, 'shutting down');
+      reloader?.close();
       try {
         if (http) await drainHttp(http, config.shutdownTimeout * 1000, log);
         await backend?.close().catch((err: unknown) => log.warn({ err }, 'closing NATS failed'));
@@ -58,6 +62,11 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  // Without a listener SIGHUP would end the process; with one it reloads the credentials file.
+  process.on('SIGHUP', () => {
+    if (reloader !== undefined) void reloader.reload('SIGHUP');
+    else log.warn('SIGHUP before start-up finished: credentials not reloaded');
+  });
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception');
     void shutdown('uncaught exception', 1);
@@ -69,6 +78,9 @@ export async function serve(config: Config): Promise<void> {
 
   try {
     const creds = await credentialsFor(config);
+    reloader = new CredentialsReloader({ file: creds.file, store: creds.store, log });
+    await reloader.watch();
+    const credentials = reloader;
     const policy = bucketPolicy({
       plaintextBuckets: config.plaintextBuckets ?? [],
       compressBuckets: config.compressBuckets ?? [],
@@ -113,7 +125,14 @@ export async function serve(config: Config): Promise<void> {
     const metrics = createMetrics({ natsConnected: () => nats.isConnected() });
     subscribeAccessLog(log);
     const stored = storedTotals();
-    const s3 = createS3Handler({ backend, credentials: () => creds.store, region: config.region });
+    const s3 = createS3Handler({
+      backend,
+      credentials: () => credentials.store,
+      region: config.region,
+      ...(config.publicReadBuckets !== undefined
+        ? { publicRead: bucketMatcher(config.publicReadBuckets) }
+        : {}),
+    });
     const handler = withMonitoring(
       {
         metrics,
@@ -171,7 +190,7 @@ async function bucketSettings(
 }
 
 async function credentialsFor(config: Config): Promise<{
-  store: CredentialStore;
+  store: LoadedCredentialStore;
   file: string;
   generated: { accessKey: string; secretKey: string } | undefined;
 }> {
@@ -227,6 +246,9 @@ function printBanner(
       : `  encryption: on, KEK from ${kekSource}` +
         (config.plaintextBuckets ? `; plaintext buckets: ${config.plaintextBuckets.join(',')}` : ''),
   ];
+  if (config.publicReadBuckets) {
+    lines.push(`  public-read: ${config.publicReadBuckets.join(',')}   (unsigned GET/HEAD of objects)`);
+  }
   if (creds.generated) {
     lines.push(
       `  access key: ${creds.generated.accessKey}`,
@@ -234,7 +256,7 @@ function printBanner(
       `  (a new key pair, printed this once; it is kept in ${creds.file}, mode 0600)`,
     );
   } else {
-    lines.push(`  credentials: ${creds.file}`);
+    lines.push(`  credentials: ${creds.file}   (reloaded on change and on SIGHUP)`);
   }
   process.stderr.write(lines.join('\n') + '\n');
 }

@@ -247,6 +247,13 @@ export const OPTIONS = defineOptions({
     description:
       'Encrypted buckets whose frames are zstd-compressed where that saves ≥ 3% (policy `auto`; the default is `off`, because compressed sizes leak information about the plaintext).',
   },
+  publicReadBuckets: {
+    arg: 'buckets',
+    schema: z.preprocess(joinList, text('bucket list').transform(parseBucketPatterns)),
+    typeLabel: 'comma-separated bucket names; `*` matches any characters',
+    description:
+      'Buckets whose objects anyone may read without signing (unsigned GET and HEAD of an object only; listing, writes and deletes stay signed). Off by default: every other unsigned request is refused with AccessDenied.',
+  },
   cryptoThreads: {
     arg: 'n',
     schema: z.preprocess(

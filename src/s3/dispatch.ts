@@ -1,5 +1,5 @@
-// The S3 request pipeline: authenticate → route → handler → one response, with the request id, the
-// error XML for every failure and the request-end event for metrics and logs.
+// The S3 request pipeline: authenticate → route → authorize → handler → one response, with the request
+// id, the error XML for every failure and the request-end event for metrics and logs.
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler, S3Request, S3Response } from './request.js';
 import type { Backend } from '../storage/backend.js';
@@ -15,20 +15,27 @@ import * as acl from './handlers/acl.js';
 import { deleteObjects } from './handlers/delete-objects.js';
 import { copyObject } from './handlers/copy.js';
 import { authenticate } from './sigv4/verify.js';
+import type { AuthenticatedRequest } from './sigv4/verify.js';
+import { anonymousRefused } from './sigv4/parse.js';
 import type { CredentialStore } from './sigv4/credentials.js';
+import { authorize, hidesMissingKeys, listBucketsFilter } from './auth/access.js';
+import type { PublicRead } from './auth/access.js';
 import { publishRequestEnd } from '../observability/channels.js';
 
 export interface S3HandlerDeps {
   backend: Backend;
+  /** Read for every request, so a reloaded store applies to the next request. */
   credentials: () => CredentialStore;
   region: string;
   now?: () => Date;
+  /** Buckets whose objects unsigned GET/HEAD requests may read; absent: unsigned requests are refused. */
+  publicRead?: PublicRead;
 }
 
 function handle(ctx: HandlerContext, ep: Endpoint): Promise<S3Response> {
   switch (ep.op) {
     case 'ListBuckets':
-      return buckets.listBuckets(ctx);
+      return buckets.listBuckets(ctx, listBucketsFilter(ctx.auth.principal));
     case 'CreateBucket':
       return buckets.createBucket(ctx, ep.bucket);
     case 'HeadBucket':
@@ -87,9 +94,16 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
     let errorCode: string | undefined;
     let bytesIn = 0;
     const countedBody = countBytes(req.body, (n) => (bytesIn += n));
+    let auth: AuthenticatedRequest | undefined;
     try {
-      const auth = authenticate(req, deps.credentials(), { now: now(), region: deps.region, service: 's3' });
-      ep = route(req.method, req.rawPath, req.rawQuery, req.headers, auth.queryPlusIsSpace);
+      auth = authenticate(req, deps.credentials(), {
+        now: now(),
+        region: deps.region,
+        service: 's3',
+        anonymous: deps.publicRead !== undefined,
+      });
+      ep = routeFor(req, auth);
+      authorize(auth.principal, ep, req.headers, deps.publicRead);
       const ctx: HandlerContext = {
         backend: deps.backend,
         req: { ...req, body: countedBody },
@@ -106,6 +120,11 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
       let s3err: S3Error;
       if (isS3Error(err)) {
         s3err = err;
+        // Whoever may not list the bucket learns nothing from a missing key (S3 does the same).
+        const principal = auth?.principal;
+        if (err.code === 'NoSuchKey' && principal && ep && hidesMissingKeys(principal, ep, req.headers)) {
+          s3err = principal.kind === 'anonymous' ? anonymousRefused() : new S3Error('AccessDenied');
+        }
       } else if (req.signal.aborted) {
         s3err = new S3Error(
           'IncompleteBody',
@@ -142,6 +161,16 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
     }
     return { ...res, body: observeStream(body, end) };
   };
+}
+
+/** An unsigned request learns nothing from routing: whatever it asked, it is refused the same way. */
+function routeFor(req: S3Request, auth: AuthenticatedRequest): Endpoint {
+  try {
+    return route(req.method, req.rawPath, req.rawQuery, req.headers, auth.queryPlusIsSpace);
+  } catch (err) {
+    if (auth.principal.kind === 'anonymous') throw anonymousRefused();
+    throw err;
+  }
 }
 
 function resourceOf(rawPath: string): string {

@@ -8,8 +8,13 @@ import type { HandlerContext } from './context.js';
 import { OWNER } from './context.js';
 import { checkAclHeaders } from './acl.js';
 
-export async function listBuckets(ctx: HandlerContext): Promise<S3Response> {
-  const buckets = await ctx.backend.listBuckets();
+/** `visible`: the buckets this user may list (ListBuckets shows only those); undefined: all. */
+export async function listBuckets(
+  ctx: HandlerContext,
+  visible?: (bucket: string) => boolean,
+): Promise<S3Response> {
+  const all = await ctx.backend.listBuckets();
+  const buckets = visible === undefined ? all : all.filter((b) => visible(b.name));
   buckets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return xmlResponse(200, 'ListAllMyBucketsResult', {
     Owner: OWNER,

@@ -52,11 +52,24 @@ function findParam(params: readonly QueryParam[], name: string): QueryParam | un
   return params.find((p) => p.name === name);
 }
 
-/** Which form a request uses; refuses unsigned requests, SigV2 and requests that carry both forms. */
+/** What an unsigned request gets wherever anonymous access is not granted. */
+export function anonymousRefused(): S3Error {
+  return new S3Error(
+    'AccessDenied',
+    'Anonymous requests are not allowed; sign the request with AWS Signature Version 4.',
+  );
+}
+
+/**
+ * Which form a request uses; refuses SigV2 and requests that carry both forms. A request with no
+ * signature at all is refused too, unless `allowAnonymous` (public-read buckets are configured): then it
+ * is 'anonymous', and authorization decides.
+ */
 export function detectAuthKind(
   headers: Readonly<Record<string, string>>,
   params: readonly QueryParam[],
-): AuthKind {
+  allowAnonymous = false,
+): AuthKind | 'anonymous' {
   const authorization = headers['authorization'];
   const presigned = PRESIGN_PARAMS.some((name) => findParam(params, name) !== undefined);
   if (authorization !== undefined && authorization.trim() !== '') {
@@ -73,10 +86,8 @@ export function detectAuthKind(
   if (findParam(params, 'AWSAccessKeyId') !== undefined || findParam(params, 'Signature') !== undefined) {
     throw new S3Error('InvalidRequest', SIGV2_MESSAGE);
   }
-  throw new S3Error(
-    'AccessDenied',
-    'Anonymous requests are not allowed; sign the request with AWS Signature Version 4.',
-  );
+  if (allowAnonymous) return 'anonymous';
+  throw anonymousRefused();
 }
 
 /** `yyyyMMddTHHmmssZ` → Date, or undefined when it is not a real UTC instant in that exact form. */

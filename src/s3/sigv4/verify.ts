@@ -17,6 +17,7 @@ import {
   type QueryParam,
 } from './canonical.js';
 import type { CredentialStore } from './credentials.js';
+import { ANONYMOUS, type Principal } from '../auth/policy.js';
 import {
   checkScope,
   detectAuthKind,
@@ -52,12 +53,18 @@ export interface AuthenticateOptions {
   /** Services other than s3 only: the body hash to sign with when the request names none. */
   defaultPayloadHash?: string;
   signingKeys?: SigningKeyCache;
+  /**
+   * Let a request that carries no signature at all through as the anonymous principal (public-read
+   * buckets are configured): authorization then refuses it everywhere but where a bucket is public.
+   */
+  anonymous?: boolean;
 }
 
 export type AuthInput = Pick<S3Request, 'method' | 'rawPath' | 'rawQuery' | 'headers'>;
 
 interface VerifiedFields {
-  kind: AuthKind;
+  kind: AuthKind | 'anonymous';
+  principal: Principal;
   accessKey: string;
   region: string;
   service: string;
@@ -79,7 +86,11 @@ export class AuthenticatedRequest {
   readonly #verified = true;
   /** Kept only to verify aws-chunked chunk signatures; never exposed. */
   readonly #signingKey: Buffer;
-  readonly kind: AuthKind;
+  /** 'anonymous': no signature at all (only with the `anonymous` option); authorization decides. */
+  readonly kind: AuthKind | 'anonymous';
+  /** Who the request acts for: the user owning the access key, or ANONYMOUS. */
+  readonly principal: Principal;
+  /** Empty for anonymous requests. */
   readonly accessKey: string;
   readonly region: string;
   readonly service: string;
@@ -105,6 +116,7 @@ export class AuthenticatedRequest {
   constructor(issue: typeof ISSUE, fields: VerifiedFields) {
     if (issue !== ISSUE) throw new TypeError('AuthenticatedRequest can only be created by authenticate()');
     this.kind = fields.kind;
+    this.principal = fields.principal;
     this.accessKey = fields.accessKey;
     this.region = fields.region;
     this.service = fields.service;
@@ -226,11 +238,13 @@ export function authenticate(
 ): AuthenticatedRequest {
   const service = options.service ?? 's3';
   const params = parseQuery(req.rawQuery);
-  const kind = detectAuthKind(req.headers, params);
+  const kind = detectAuthKind(req.headers, params, options.anonymous ?? false);
+  if (kind === 'anonymous') return anonymousRequest(options.now);
   const claims = kind === 'header' ? parseAuthorizationHeader(req.headers) : parsePresignedParams(params);
   checkScope(claims, service, options.region);
   const credentials = store.lookup(claims.accessKey);
-  if (credentials === undefined) {
+  // An expired key (the old secret of a rotation) is refused exactly like one that never existed.
+  if (credentials === undefined || (credentials.expires !== undefined && options.now > credentials.expires)) {
     throw new S3Error('InvalidAccessKeyId', undefined, { extra: { AWSAccessKeyId: claims.accessKey } });
   }
   const expiresAt = checkTime(claims, options.now, options.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS);
@@ -287,6 +301,7 @@ export function authenticate(
   }
   return new AuthenticatedRequest(ISSUE, {
     kind,
+    principal: credentials.principal,
     accessKey: claims.accessKey,
     region: claims.region,
     service: claims.service,
@@ -299,5 +314,25 @@ export function authenticate(
     signature: claims.signature,
     queryPlusIsSpace,
     signingKey,
+  });
+}
+
+/** The proof for a request with no signature: it names nobody, and its body is unsigned. */
+function anonymousRequest(now: Date): AuthenticatedRequest {
+  return new AuthenticatedRequest(ISSUE, {
+    kind: 'anonymous',
+    principal: ANONYMOUS,
+    accessKey: '',
+    region: '',
+    service: 's3',
+    signedHeaders: [],
+    payloadHash: UNSIGNED_PAYLOAD,
+    requestTime: now,
+    expiresAt: undefined,
+    amzDate: '',
+    scope: '',
+    signature: '',
+    queryPlusIsSpace: false,
+    signingKey: Buffer.alloc(0),
   });
 }

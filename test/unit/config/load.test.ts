@@ -27,6 +27,7 @@ describe('loadConfig defaults', () => {
       passphraseFile: undefined,
       plaintextBuckets: undefined,
       compressBuckets: undefined,
+      publicReadBuckets: undefined,
       cryptoThreads: 'auto',
       natsUrl: undefined,
       natsServerBin: 'nats-server',
@@ -46,6 +47,11 @@ describe('loadConfig defaults', () => {
     const file = write('lists.json', JSON.stringify({ compressBuckets: ['x', 'y.*'] }));
     assert.deepEqual(loadConfig({ config: file }, {}, { cwd }).compressBuckets, ['x', 'y.*']);
     assert.throws(() => loadConfig({ plaintextBuckets: 'Bad_Name' }, {}, { cwd }), ConfigError);
+    assert.deepEqual(loadConfig({ publicReadBuckets: 'www, pub-*' }, {}, { cwd }).publicReadBuckets, [
+      'www',
+      'pub-*',
+    ]);
+    assert.throws(() => loadConfig({ publicReadBuckets: 'a,,b' }, {}, { cwd }), ConfigError);
     assert.throws(() => loadConfig({ cryptoThreads: '0' }, {}, { cwd }), ConfigError);
   });
 

@@ -143,7 +143,14 @@ describe('loading, generating', () => {
     assert.equal(first.generated, true);
     const [c] = first.credentials;
     assert.ok(c);
-    assert.deepEqual(first.store.lookup(c.accessKey), c);
+    const stored = first.store.lookup(c.accessKey);
+    assert.equal(stored?.secretKey, c.secretKey);
+    assert.deepEqual(stored?.principal, {
+      kind: 'user',
+      user: c.accessKey,
+      accessKey: c.accessKey,
+      policy: undefined,
+    });
     const second = await loadOrGenerate(path);
     assert.equal(second.generated, false);
     assert.deepEqual(second.credentials, [c]);

@@ -11,7 +11,7 @@ import { createS3Handler } from './s3/dispatch.js';
 import { createCredentialStore, loadCredentialsFile, loadOrGenerate } from './s3/sigv4/credentials.js';
 import type { LoadedCredentialStore } from './s3/sigv4/credentials.js';
 import { CredentialsReloader } from './s3/auth/reload.js';
-import { bucketMatcher } from './s3/auth/policy.js';
+import { bucketMatcher } from './config/bucket-patterns.js';
 import { NatsBackend } from './storage/nats/backend.js';
 import { bucketPolicy } from './storage/policy.js';
 import { createCryptoPool, type CryptoPool } from './pool/pool.js';

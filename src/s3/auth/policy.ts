@@ -3,6 +3,7 @@
 // and actions (a category — read, write, list, delete, admin —, `*`, or S3 action names such as
 // s3:GetObject, with `*` wildcards). Deny wins over allow; whatever no statement allows is denied.
 // Statements are compiled once, when the credentials file is loaded, so a check is a few set lookups.
+import { bucketMatcher, globRegExp } from '../../config/bucket-patterns.js';
 import { z } from 'zod';
 import type { Operation } from '../router.js';
 
@@ -98,19 +99,6 @@ const ACTION_BY_LOWER = new Map(ACTION_NAMES.map((a) => [a.toLowerCase(), a]));
 const OPERATION_BY_LOWER = new Map(
   (Object.keys(OPERATION_ACTIONS) as KnownOperation[]).map((op) => [`s3:${op.toLowerCase()}`, op]),
 );
-
-const escapeRegExp = (s: string): string => s.replace(/[.+?^${}()|[\]\\-]/g, '\\$&');
-const globRegExp = (pattern: string, flags = ''): RegExp =>
-  new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, flags);
-
-/** Bucket names with `*` matching any characters; exact names are a set lookup. */
-export function bucketMatcher(patterns: readonly string[]): (bucket: string) => boolean {
-  if (patterns.includes('*')) return () => true;
-  const exact = new Set(patterns.filter((p) => !p.includes('*')));
-  const globs = patterns.filter((p) => p.includes('*')).map((p) => globRegExp(p));
-  if (globs.length === 0) return (bucket) => exact.has(bucket);
-  return (bucket) => exact.has(bucket) || globs.some((re) => re.test(bucket));
-}
 
 /**
  * The actions one entry of a statement's "actions" names, or an error message. S3 action names are

@@ -11,7 +11,7 @@ import {
   requiredAccess,
 } from '../../../../src/s3/auth/access.js';
 import { ANONYMOUS, compilePolicy, type UserPrincipal } from '../../../../src/s3/auth/policy.js';
-import { bucketMatcher } from '../../../../src/s3/auth/policy.js';
+import { bucketMatcher } from '../../../../src/config/bucket-patterns.js';
 import { route } from '../../../../src/s3/router.js';
 import { assertS3Error } from '../sigv4/helpers.js';
 

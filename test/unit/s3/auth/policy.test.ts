@@ -2,9 +2,9 @@
 // category table, and validation messages that say what is wrong.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { bucketMatcher } from '../../../../src/config/bucket-patterns.js';
 import {
   ACTIONS,
-  bucketMatcher,
   compilePolicy,
   OPERATION_ACTIONS,
   policySchema,

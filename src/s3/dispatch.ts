@@ -12,6 +12,7 @@ import * as buckets from './handlers/buckets.js';
 import * as objects from './handlers/objects.js';
 import * as list from './handlers/list.js';
 import * as acl from './handlers/acl.js';
+import * as tagging from './handlers/tagging.js';
 import { deleteObjects } from './handlers/delete-objects.js';
 import { copyObject } from './handlers/copy.js';
 import { authenticate } from './sigv4/verify.js';
@@ -72,6 +73,12 @@ function handle(ctx: HandlerContext, ep: Endpoint): Promise<S3Response> {
       return acl.getObjectAcl(ctx, ep.bucket, ep.key);
     case 'PutObjectAcl':
       return acl.putObjectAcl(ctx, ep.bucket, ep.key);
+    case 'GetObjectTagging':
+      return tagging.getObjectTagging(ctx, ep.bucket, ep.key);
+    case 'PutObjectTagging':
+      return tagging.putObjectTagging(ctx, ep.bucket, ep.key);
+    case 'DeleteObjectTagging':
+      return tagging.deleteObjectTagging(ctx, ep.bucket, ep.key);
   }
 }
 

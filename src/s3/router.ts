@@ -24,7 +24,10 @@ export type Endpoint =
   | { op: 'GetBucketAcl'; bucket: string }
   | { op: 'PutBucketAcl'; bucket: string }
   | { op: 'GetObjectAcl'; bucket: string; key: string }
-  | { op: 'PutObjectAcl'; bucket: string; key: string };
+  | { op: 'PutObjectAcl'; bucket: string; key: string }
+  | { op: 'GetObjectTagging'; bucket: string; key: string }
+  | { op: 'PutObjectTagging'; bucket: string; key: string }
+  | { op: 'DeleteObjectTagging'; bucket: string; key: string };
 
 export type Operation = Endpoint['op'];
 
@@ -155,6 +158,12 @@ function subresourceEndpoint(
       return { op: 'GetObjectAcl', bucket, key };
     case 'object PUT acl':
       return { op: 'PutObjectAcl', bucket, key };
+    case 'object GET tagging':
+      return { op: 'GetObjectTagging', bucket, key };
+    case 'object PUT tagging':
+      return { op: 'PutObjectTagging', bucket, key };
+    case 'object DELETE tagging':
+      return { op: 'DeleteObjectTagging', bucket, key };
   }
   throw new S3Error('NotImplemented', `${method} ?${sub} is not implemented by jetvault yet`);
 }

@@ -26,7 +26,12 @@ export interface ObjectInfo {
   storedHeaders: Record<string, string>;
   /** The flexible checksum the object was uploaded with (x-amz-checksum-*), if any. */
   checksum?: StoredChecksum | undefined;
+  /** Object tags (S3 object tagging), in the order they were set. */
+  tags?: Tags | undefined;
 }
+
+/** Object tags: key → value, at most 10 (S3's limits are checked by the S3 layer). */
+export type Tags = Record<string, string>;
 
 /** A full-object checksum: algorithm as S3 names it (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) and raw bytes. */
 export interface StoredChecksum {
@@ -54,6 +59,8 @@ export interface PutObjectInput {
   contentType: string;
   userMetadata: Record<string, string>;
   storedHeaders: Record<string, string>;
+  /** Tags from x-amz-tagging. */
+  tags?: Tags;
   /** Conditional write (If-None-Match: * / If-Match), judged against the current object at commit time. */
   condition?: WriteCondition;
   /**
@@ -150,6 +157,8 @@ export interface Backend {
   headObject(bucket: string, key: string): Promise<ObjectInfo>;
   /** Throws NoSuchBucket, NoSuchKey. */
   getObject(bucket: string, key: string, select?: ByteRange | ReadSelector): Promise<GetObjectResult>;
+  /** Replaces the object's tags (an empty set removes them); the object is otherwise unchanged. */
+  putObjectTagging(bucket: string, key: string, tags: Tags): Promise<void>;
   /** Deleting a missing key succeeds, as in S3. Throws NoSuchBucket. */
   deleteObject(bucket: string, key: string): Promise<void>;
   /** One page of keys in UTF-8 binary order. Throws NoSuchBucket. */

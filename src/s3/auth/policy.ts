@@ -48,9 +48,6 @@ export type PlannedOperation =
   | 'ListMultipartUploads'
   | 'ListParts'
   | 'GetObjectAttributes'
-  | 'GetObjectTagging'
-  | 'PutObjectTagging'
-  | 'DeleteObjectTagging'
   | 'PutBucketVersioning';
 
 /**

@@ -2,6 +2,7 @@
 // buffers the object). Metadata comes from the source (COPY, the default) or from the request (REPLACE).
 import type { S3Response } from '../request.js';
 import { S3Error } from '../errors.js';
+import { readTaggingHeader } from './tagging.js';
 import { xmlResponse } from '../respond.js';
 import { evaluateConditions } from '../conditional.js';
 import { MAX_PUT_SIZE, VerifiedPayload } from '../payload.js';
@@ -66,6 +67,13 @@ export async function copyObject(ctx: HandlerContext, bucket: string, key: strin
       extra: { ArgumentName: 'x-amz-metadata-directive' },
     });
   }
+  const tagDirective = (h['x-amz-tagging-directive'] ?? 'COPY').toUpperCase();
+  if (tagDirective !== 'COPY' && tagDirective !== 'REPLACE') {
+    throw new S3Error('InvalidArgument', 'Unknown tagging directive.', {
+      extra: { ArgumentName: 'x-amz-tagging-directive' },
+    });
+  }
+  const newTags = tagDirective === 'REPLACE' ? (readTaggingHeader(h) ?? {}) : undefined;
   if (src.bucket === bucket && src.key === key && directive === 'COPY') {
     throw new S3Error(
       'InvalidRequest',
@@ -97,7 +105,9 @@ export async function copyObject(ctx: HandlerContext, bucket: string, key: strin
     contentType: replace ? (h['content-type'] ?? 'binary/octet-stream') : source.info.contentType,
     userMetadata: replace ? readUserMetadata(h) : source.info.userMetadata,
     storedHeaders: replace ? readStoredHeaders(h) : source.info.storedHeaders,
+    tags: newTags ?? source.info.tags ?? {},
     etag: () => body.etag(),
+    delegateHashing: () => body.delegateHashing(),
   });
   return xmlResponse(200, 'CopyObjectResult', {
     LastModified: written.lastModified.toISOString(),

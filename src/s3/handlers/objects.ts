@@ -10,6 +10,7 @@ import type { HandlerContext } from './context.js';
 import { checkAclHeaders } from './acl.js';
 import { expectedChecksum } from '../checksum-header.js';
 import { awsChunkedBody } from '../sigv4/chunked.js';
+import { readTaggingHeader } from './tagging.js';
 
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 /** S3 limits user-defined metadata to 2 KB, names and values counted in UTF-8 bytes. */
@@ -29,6 +30,7 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
   checkAclHeaders(h);
   const userMetadata = readUserMetadata(h);
   const storedHeaders = readStoredHeaders(h);
+  const tags = readTaggingHeader(h);
   const trailing = chunked?.trailingChecksum();
   const headerChecksum = expectedChecksum(h);
   if (trailing !== undefined && headerChecksum !== undefined) {
@@ -44,6 +46,7 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
     bucket,
     key,
     body,
+    ...(tags !== undefined ? { tags } : {}),
     ...writeCondition(h),
     contentType: h['content-type'] ?? DEFAULT_CONTENT_TYPE,
     userMetadata,
@@ -103,7 +106,7 @@ export async function getObject(
   });
   const { info, range } = result;
   if (evaluateConditions(ctx.req.headers, info) === 'not-modified') return notModified(info);
-  const headers = { ...objectHeaders(info), ...overrides };
+  const headers = { ...objectHeaders(info), ...tagCount(info), ...overrides };
   if (range === undefined) {
     return {
       status: 200,
@@ -138,6 +141,12 @@ function checksumOf(info: ObjectInfo): Record<string, string> {
     [`x-amz-checksum-${info.checksum.algorithm.toLowerCase()}`]: info.checksum.value.toString('base64'),
     'x-amz-checksum-type': 'FULL_OBJECT',
   };
+}
+
+/** GetObject tells how many tags the object has (the tags themselves need GetObjectTagging). */
+function tagCount(info: ObjectInfo): Record<string, string> {
+  const n = Object.keys(info.tags ?? {}).length;
+  return n > 0 ? { 'x-amz-tagging-count': String(n) } : {};
 }
 
 /** 304 carries the validators and no body. */

@@ -13,6 +13,7 @@ import {
   type ObjectInfo,
   type PutObjectInput,
   type ReadSelector,
+  type Tags,
 } from '../backend.js';
 import { S3Error } from '../../s3/errors.js';
 import { compareKeys, pageFromSorted } from '../listing.js';
@@ -71,6 +72,7 @@ export class MemoryBackend implements Backend {
       contentType: input.contentType,
       userMetadata: { ...input.userMetadata },
       storedHeaders: { ...input.storedHeaders },
+      ...(input.tags !== undefined && Object.keys(input.tags).length > 0 ? { tags: { ...input.tags } } : {}),
     };
     // Looked up again: the bucket may have gone while the body streamed.
     const objects = this.bucket(input.bucket).objects;
@@ -97,6 +99,14 @@ export class MemoryBackend implements Backend {
         if (bytes.length > 0) yield bytes;
       })(),
     };
+  }
+
+  async putObjectTagging(bucket: string, key: string, tags: Tags): Promise<void> {
+    const stored = this.object(bucket, key);
+    const info: ObjectInfo = { ...stored.info };
+    if (Object.keys(tags).length > 0) info.tags = { ...tags };
+    else delete info.tags;
+    this.bucket(bucket).objects.set(key, { ...stored, info });
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {

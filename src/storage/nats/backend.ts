@@ -35,6 +35,7 @@ import {
   type ObjectInfo,
   type PutObjectInput,
   type ReadSelector,
+  type Tags,
 } from '../backend.js';
 import { isStreamNotFound, NatsContext, type LogFn, type Settings } from './context.js';
 import { isLive, parseMeta } from './meta.js';
@@ -50,7 +51,7 @@ import {
   streamForStore,
 } from './names.js';
 import { listObjects, FramesMismatchError, openBody } from './reader.js';
-import { putObject } from './writer.js';
+import { putObject, putObjectTagging } from './writer.js';
 
 /** How jetvault reaches NATS and shapes what it writes. The lead maps config onto this. */
 export interface NatsBackendOptions {
@@ -305,6 +306,10 @@ export class NatsBackend implements Backend {
         if (now !== null && now.seq === cur.seq) throw e;
       }
     }
+  }
+
+  putObjectTagging(bucket: string, key: string, tags: Tags): Promise<void> {
+    return putObjectTagging(this.ctx, bucket, key, tags);
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {

@@ -4,7 +4,7 @@
 // nats.Header) so stock clients see it; jetvault's own fields live in `metadata` under `jetvault.`.
 import { createHash } from 'node:crypto';
 import { ENVELOPE_META_KEY } from '../../crypto/format.js';
-import { STORED_HEADERS, type ObjectInfo, type StoredChecksum } from '../backend.js';
+import { STORED_HEADERS, type ObjectInfo, type StoredChecksum, type Tags } from '../backend.js';
 import { base64UrlPadded } from './names.js';
 
 /** The wire JSON, field names and types as nats.js and the Go client read them. */
@@ -25,6 +25,8 @@ export interface ServerObjectInfo {
 
 export const DIGEST_PREFIX = 'SHA-256=';
 export const META_ETAG = 'jetvault.etag';
+/** Object tags, as a URL query string (`k1=v1&k2=v2`, the x-amz-tagging form). */
+export const META_TAGS = 'jetvault.tags';
 /** Plaintext objects' flexible checksum: `<ALGORITHM>:<base64>` (encrypted objects seal it). */
 export const META_CHECKSUM = 'jetvault.checksum';
 /** Run-length index of the JetStream sequences of the frames: `seq:count,seq:count…`. */
@@ -115,6 +117,11 @@ export interface BuildMetaInput {
   frames?: FrameIndex;
   /** Encrypted objects: the envelope (which seals the ETag and indexes the frames) instead. */
   envelope?: string;
+  tags?: Tags | undefined;
+}
+
+export function formatTags(tags: Tags): string {
+  return new URLSearchParams(Object.entries(tags)).toString();
 }
 
 /** `cache-control` → `Cache-Control`: the canonical spelling NATS and Go clients show. */
@@ -132,6 +139,7 @@ export function buildMeta(m: BuildMetaInput): ServerObjectInfo {
   if (m.checksum !== undefined)
     metadata[META_CHECKSUM] = `${m.checksum.algorithm}:${m.checksum.value.toString('base64')}`;
   if (m.frames !== undefined && m.frames.runs.length > 0) metadata[META_FRAMES] = m.frames.toString();
+  if (m.tags !== undefined && Object.keys(m.tags).length > 0) metadata[META_TAGS] = formatTags(m.tags);
   return {
     name: m.key,
     description: '',
@@ -203,7 +211,9 @@ export function toObjectInfo(bucket: string, meta: ServerObjectInfo): ObjectInfo
   }
   const mtime = new Date(meta.mtime);
   const cs = /^([A-Z0-9]+):([A-Za-z0-9+/=]+)$/.exec(meta.metadata?.[META_CHECKSUM] ?? '');
+  const tagText = meta.metadata?.[META_TAGS];
   return {
+    ...(tagText ? { tags: Object.fromEntries(new URLSearchParams(tagText)) } : {}),
     checksum: cs ? { algorithm: cs[1]!, value: Buffer.from(cs[2]!, 'base64') } : undefined,
     bucket,
     key: meta.name,

@@ -4,10 +4,19 @@
 // winner purges exactly the frames it replaced and nothing live is ever purged.
 import { createHash } from 'node:crypto';
 import { headers as natsHeaders, nuid } from '@nats-io/transport-node';
-import { checkWriteCondition, type ObjectInfo, type PutObjectInput } from '../backend.js';
+import { checkWriteCondition, type ObjectInfo, type PutObjectInput, type Tags } from '../backend.js';
 import { S3Error } from '../../s3/errors.js';
 import { isNoResponders, isWrongLastSequence, type NatsContext, type StoredMeta } from './context.js';
-import { buildMeta, formatDigest, FrameIndex, isLive, toObjectInfo, type ServerObjectInfo } from './meta.js';
+import {
+  buildMeta,
+  formatDigest,
+  formatTags,
+  FrameIndex,
+  isLive,
+  META_TAGS,
+  toObjectInfo,
+  type ServerObjectInfo,
+} from './meta.js';
 import { chunkSubject, metaSubject, storeForBucket } from './names.js';
 import { FramePublisher } from './publisher.js';
 import { describe, writeSealed } from './sealed.js';
@@ -52,6 +61,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
     contentType: input.contentType,
     userMetadata: input.userMetadata,
     storedHeaders: input.storedHeaders,
+    tags: input.tags,
   };
   const crypto = ctx.crypto;
   const policy = crypto?.policy(input.bucket);
@@ -117,6 +127,40 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
   info.etag = input.etag();
   info.checksum = input.checksum?.();
   return info;
+}
+
+/**
+ * Rewrites an object's meta with new tags, over exactly the revision read (a PUT that lands meanwhile wins
+ * and the tagging is retried on it). Frames, envelope and Last-Modified stay as they are.
+ */
+export async function putObjectTagging(
+  ctx: NatsContext,
+  bucket: string,
+  key: string,
+  tags: Tags,
+): Promise<void> {
+  const store = storeForBucket(bucket);
+  for (let attempt = 1; ; attempt++) {
+    const cur = await ctx.readMeta(store, key);
+    if (cur === null || !isLive(cur.meta)) throw new S3Error('NoSuchKey');
+    // The object must be one we can serve: tags are never set on a damaged or foreign meta.
+    const d = await describe(ctx, bucket, key, cur.meta);
+    d.opened?.dek.fill(0);
+    const metadata = { ...(cur.meta.metadata ?? {}) };
+    delete metadata[META_TAGS];
+    if (Object.keys(tags).length > 0) metadata[META_TAGS] = formatTags(tags);
+    const h = natsHeaders();
+    h.set('Nats-Rollup', 'sub');
+    h.set('Nats-Expected-Last-Subject-Sequence', String(cur.seq));
+    const payload = Buffer.from(JSON.stringify({ ...cur.meta, metadata }), 'utf8');
+    try {
+      await ctx.js.publish(metaSubject(store, key), payload, { headers: h, timeout: ctx.settings.timeoutMs });
+      return;
+    } catch (e) {
+      if (isWrongLastSequence(e) && attempt < MAX_COMMIT_ATTEMPTS) continue;
+      throw e;
+    }
+  }
 }
 
 /** Publishes the meta over whatever revision is current; returns the entry it replaced. */

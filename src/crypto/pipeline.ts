@@ -7,7 +7,7 @@
 // ends with a full FINAL frame, never with an empty one after it.
 import type { HashName, StreamParams } from './codec.js';
 import { FormatError } from './format.js';
-import { hashFinal, hashInit, type HashDigests } from './native.js';
+import { FRAME_OVERHEAD, hashFinal, hashInit, type HashDigests } from './native.js';
 import type { CryptoPool } from '../pool/pool.js';
 
 export const DEFAULT_BATCH_BYTES = 1024 * 1024;
@@ -38,16 +38,28 @@ export interface SealSummary {
 
 /**
  * Frames of `source`, in order, each a separate Uint8Array (a view of its batch's output buffer, which is
- * never reused, so a frame may be held until its publish is acknowledged). `summary()` is valid after the
+ * reused only once the caller gives it back with recycle(), so a frame may be held until then). `summary()` is valid after the
  * iteration ended.
  */
 export class SealStream implements AsyncIterable<Uint8Array> {
   private result: SealSummary | undefined;
+  /** Output buffers handed back by the caller once every frame in them was stored (see recycle()). */
+  private readonly outs: ArrayBuffer[] = [];
+  /** Batches sealed into a recycled buffer (a transferred buffer comes back as a new object, so count). */
+  reused = 0;
 
   constructor(
     private readonly source: AsyncIterable<Uint8Array>,
     private readonly opts: SealStreamOptions,
   ) {}
+
+  /**
+   * Gives back the buffer behind a batch's frames (`frame.buffer`) once none of its frames is referenced any
+   * more (e.g. every publish of them was acknowledged); later batches are sealed into it.
+   */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.outs.length < 8) this.outs.push(buffer);
+  }
 
   summary(): SealSummary {
     if (this.result === undefined) throw new Error('SealStream.summary() before the stream ended');
@@ -67,7 +79,13 @@ export class SealStream implements AsyncIterable<Uint8Array> {
     let index = 0;
     let size = 0;
     let compressed = 0;
+    // Room for a full batch plus an empty FINAL frame: what sealCapacity() asks of the largest batch.
+    const outBytes = batchBytes + FRAME_OVERHEAD * (batchBytes / f + 1);
     const seal = async (length: number, final: boolean): Promise<Uint8Array[]> => {
+      const recycled = this.outs.pop();
+      const out =
+        recycled !== undefined && recycled.byteLength >= outBytes ? new Uint8Array(recycled) : undefined;
+      if (out !== undefined) this.reused++;
       const r = await pool.run({
         op: 'seal',
         stream,
@@ -77,6 +95,7 @@ export class SealStream implements AsyncIterable<Uint8Array> {
         compress,
         hashState,
         ...(framesHashState ? { framesHashState } : {}),
+        out: out ?? new Uint8Array(outBytes),
       });
       hashState = r.hashState!;
       framesHashState = r.framesHashState;
@@ -156,10 +175,14 @@ export async function* openStream(
   let next = opts.firstIndex ?? 0;
   let batchFrames = Math.max(1, Math.min(perBatch, opts.firstBatchFrames ?? perBatch));
   const inFlight: Promise<Uint8Array>[] = [];
+  // Pack buffers come back from the worker with each result and carry the next batch (no garbage per batch).
+  const packs: Uint8Array[] = [];
   let pending: Uint8Array[] = [];
+  let yielded = 0;
   const dispatch = (): void => {
     const total = pending.reduce((n, fr) => n + fr.length, 0);
-    const packed = new Uint8Array(total);
+    let packed = packs.pop();
+    if (packed === undefined || packed.byteLength < total) packed = new Uint8Array(Math.max(total, f + 64));
     const offsets = [0];
     for (const fr of pending) {
       packed.set(fr, offsets[offsets.length - 1]);
@@ -172,11 +195,14 @@ export async function* openStream(
       op: 'open',
       stream,
       firstIndex,
-      frames: packed,
+      frames: packed.subarray(0, total),
       offsets,
       expectFinal: next === frameCount,
     });
-    const plaintext = task.then((r) => r.plaintext);
+    const plaintext = task.then((r) => {
+      packs.push(new Uint8Array(r.frames.buffer));
+      return r.plaintext;
+    });
     plaintext.catch(() => {}); // observed in order below; this only marks it handled meanwhile
     inFlight.push(plaintext);
   };
@@ -189,7 +215,12 @@ export async function* openStream(
       if (pending.length === batchFrames || next + pending.length === end) {
         dispatch();
         batchFrames = perBatch;
-        if (inFlight.length >= parallel) yield await inFlight.shift()!;
+        // The first batch goes out as soon as it is open (time to first byte); later ones keep `parallel`
+        // batches in the workers.
+        if (inFlight.length >= parallel || yielded === 0) {
+          yielded++;
+          yield await inFlight.shift()!;
+        }
       }
     }
     if (pending.length > 0) dispatch();

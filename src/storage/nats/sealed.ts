@@ -121,14 +121,34 @@ export async function writeSealed(
     let previous = 0;
     let acked = 0;
     const seqGaps: SeqGap[] = [];
-    const pub = new FramePublisher(ctx, subject, (seq) => {
+    // Each sealed batch's buffer goes back to the sealer once all its frames are acknowledged (the server
+    // has them; nats.js no longer does), so a PUT reuses a few buffers instead of making garbage.
+    const unacked = new Map<ArrayBufferLike, number>();
+    let filling: ArrayBufferLike | undefined;
+    const release = (ab: ArrayBufferLike): void => {
+      if (unacked.get(ab) === 0 && ab !== filling) {
+        unacked.delete(ab);
+        if (ab instanceof ArrayBuffer) sealer.recycle(ab);
+      }
+    };
+    const pub = new FramePublisher(ctx, subject, (seq, frame) => {
       if (acked === 0) firstSeq = seq;
       else if (seq !== previous + 1) seqGaps.push({ frame: acked, seq: BigInt(seq) });
       previous = seq;
       acked++;
+      unacked.set(frame.buffer, unacked.get(frame.buffer)! - 1);
+      release(frame.buffer);
     });
     try {
-      for await (const frame of sealer) await pub.publish(frame);
+      for await (const frame of sealer) {
+        if (frame.buffer !== filling) {
+          const done = filling;
+          filling = frame.buffer;
+          if (done !== undefined) release(done);
+        }
+        unacked.set(frame.buffer, (unacked.get(frame.buffer) ?? 0) + 1);
+        await pub.publish(frame);
+      }
       await pub.drain();
     } catch (e) {
       await pub.abandon();

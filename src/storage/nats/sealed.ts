@@ -328,19 +328,33 @@ async function* fetchFrames(
     return;
   }
   const frameBytes = 2 ** env.log2F;
-  const reader = await ConsumerReader.open(ctx, {
+  // Creating the consumer takes a few ms on a large stream: frame `first` comes by direct get meanwhile, so
+  // the first byte does not wait for it.
+  const head = direct ? first : first - 1;
+  const opening = ConsumerReader.open(ctx, {
     stream,
     filter: subject,
-    startSeq: Number(frameSequence(env, first)),
-    maxMessages: Math.min(count, Math.max(1, Math.floor(ctx.settings.readAheadBytes / frameBytes))),
+    startSeq: Number(frameSequence(env, head + 1)),
+    maxMessages: Math.min(last - head, Math.max(1, Math.floor(ctx.settings.readAheadBytes / frameBytes))),
   });
+  opening.catch(() => {}); // awaited below, or released in finally
+  let reader: ConsumerReader | undefined;
   try {
-    if (reader.initialPending < count) {
+    if (head === first) {
+      const seq = Number(frameSequence(env, first));
+      const m = await ctx.jsm.direct.getMessage(stream, { seq });
+      if (m === null || m.subject !== subject || m.seq !== seq) {
+        throw new StoredObjectError(`${store}/${meta.name}: frame ${first} is not at sequence ${seq}`);
+      }
+      yield m.data;
+    }
+    reader = await opening;
+    if (reader.initialPending < last - head) {
       throw new StoredObjectError(
-        `${store}/${meta.name}: ${reader.initialPending} frames stored from frame ${first}, ${count} needed`,
+        `${store}/${meta.name}: ${reader.initialPending} frames stored from frame ${head + 1}, ${last - head} needed`,
       );
     }
-    for (let i = first; i <= last; i++) {
+    for (let i = head + 1; i <= last; i++) {
       const m = await reader.next();
       const seq = Number(frameSequence(env, i));
       if (m.seq !== seq)
@@ -348,6 +362,7 @@ async function* fetchFrames(
       yield m.data;
     }
   } finally {
-    reader.release();
+    if (reader !== undefined) reader.release();
+    else void opening.then((r) => r.release()).catch(() => {});
   }
 }

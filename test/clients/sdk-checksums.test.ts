@@ -22,13 +22,11 @@ import {
   S3ServiceException,
   type ChecksumAlgorithm,
 } from '@aws-sdk/client-s3';
-import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { startTestNatsServer } from '../helpers/nats-server.js';
-import { CREDENTIALS, s3Client, startGateway } from '../helpers/gateway.js';
+import { s3Client, startGateway } from '../helpers/gateway.js';
 import type { Gateway } from '../helpers/gateway.js';
-import { signedFetch } from '../helpers/signed-fetch.js';
+import { objectPath, presignedUrl, signedFetch } from '../helpers/signed-fetch.js';
 
 const BUCKETS = ['sdk-checksums', 'sdk.checksums.dotted'];
 const KEYS = [
@@ -64,11 +62,6 @@ const payload = (size: number, seed: string) =>
   Buffer.concat([Buffer.from(seed), randomBytes(size)]).subarray(0, size);
 /** A stream body the SDK cannot measure itself: it needs ContentLength and sends aws-chunked. */
 const streamOf = (b: Buffer) => Readable.from(b.length === 0 ? [] : [b.subarray(0, 1000), b.subarray(1000)]);
-/** RFC 3986 encoding of each key segment, as the S3 clients put a key on the wire. */
-const strictEncode = (s: string) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const objectPath = (bucket: string, key: string) =>
-  `/${bucket}/${key.split('/').map(strictEncode).join('/')}`;
 const xmlCode = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
 const xmlMessage = (xml: string) => /<Message>([^<]*)<\/Message>/.exec(xml)?.[1];
 
@@ -209,13 +202,13 @@ describe('@aws-sdk/client-s3 with flexible checksums (node engine)', () => {
       test('presigned GET and PUT URLs work with plain fetch, byte-exact', async () => {
         for (const [i, Key] of KEYS.entries()) {
           const data = payload(SIZES[(i + 2) % SIZES.length]!, `presigned/${Bucket}/${Key}`);
-          const putUrl = await presignedUrl(gw.endpoint, 'PUT', Bucket, Key, 300);
+          const putUrl = await presignedUrl(gw.endpoint, 'PUT', Bucket, Key, { expiresIn: 300 });
           assert.match(putUrl, /X-Amz-Expires=300/);
           const putRes = await fetch(putUrl, { method: 'PUT', body: data });
           assert.equal(putRes.status, 200, await putRes.text());
           assert.equal(putRes.headers.get('etag'), `"${md5(data)}"`);
 
-          const getRes = await fetch(await presignedUrl(gw.endpoint, 'GET', Bucket, Key, 300));
+          const getRes = await fetch(await presignedUrl(gw.endpoint, 'GET', Bucket, Key, { expiresIn: 300 }));
           assert.equal(getRes.status, 200);
           const got = Buffer.from(await getRes.arrayBuffer());
           assert.equal(sha256(got), sha256(data), Key);
@@ -228,7 +221,7 @@ describe('@aws-sdk/client-s3 with flexible checksums (node engine)', () => {
 
       test('an expired presigned URL is 403 AccessDenied "Request has expired"', async () => {
         const Key = KEYS[3]!;
-        const url = await presignedUrl(gw.endpoint, 'GET', Bucket, Key, 1);
+        const url = await presignedUrl(gw.endpoint, 'GET', Bucket, Key, { expiresIn: 1 });
         await sleep(2100);
         const res = await fetch(url);
         const body = await res.text();
@@ -236,7 +229,7 @@ describe('@aws-sdk/client-s3 with flexible checksums (node engine)', () => {
         assert.equal(xmlCode(body), 'AccessDenied');
         assert.equal(xmlMessage(body), 'Request has expired');
 
-        const putUrl = await presignedUrl(gw.endpoint, 'PUT', Bucket, 'expired-put', 1);
+        const putUrl = await presignedUrl(gw.endpoint, 'PUT', Bucket, 'expired-put', { expiresIn: 1 });
         await sleep(2100);
         const putRes = await fetch(putUrl, { method: 'PUT', body: 'never stored' });
         assert.equal(putRes.status, 403);
@@ -303,40 +296,6 @@ describe('@aws-sdk/client-s3 with flexible checksums (node engine)', () => {
     assert.equal(listed.KeyCount, 0, `${Key} is listed`);
   };
 });
-
-/** Presigns as @aws-sdk/s3-request-presigner does (it is not a dependency): UNSIGNED-PAYLOAD, x-id. */
-async function presignedUrl(
-  endpoint: string,
-  method: 'GET' | 'PUT',
-  bucket: string,
-  key: string,
-  expiresIn: number,
-): Promise<string> {
-  const url = new URL(endpoint);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: CREDENTIALS.accessKey, secretAccessKey: CREDENTIALS.secretKey },
-    region: 'us-east-1',
-    service: 's3',
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: false,
-  });
-  const signed = await signer.presign(
-    new HttpRequest({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: objectPath(bucket, key),
-      query: { 'x-id': method === 'GET' ? 'GetObject' : 'PutObject' },
-      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-    }),
-    { expiresIn },
-  );
-  const query = Object.entries(signed.query ?? {})
-    .map(([k, v]) => `${strictEncode(k)}=${strictEncode(String(v))}`)
-    .join('&');
-  return `${url.origin}${signed.path}?${query}`;
-}
 
 async function assertS3Error(p: Promise<unknown>, status: number, code?: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => {

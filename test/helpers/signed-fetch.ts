@@ -65,3 +65,53 @@ export async function sign(
   const signed = await signer(opts.credentials ?? CREDENTIALS).sign(req);
   return { headers: signed.headers as Record<string, string> };
 }
+
+/** RFC 3986 encoding, as the S3 clients put a key segment or a query parameter on the wire. */
+export function strictEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `/bucket/key` with each key segment encoded ('/' kept), the path S3 clients send and sign. */
+export function objectPath(bucket: string, key: string): string {
+  return `/${bucket}/${key.split('/').map(strictEncode).join('/')}`;
+}
+
+/**
+ * A presigned URL for an object, made as @aws-sdk/s3-request-presigner makes it (that package is not a
+ * dependency): the payload hash is UNSIGNED-PAYLOAD, `x-id` names the operation, only `host` is signed.
+ */
+export async function presignedUrl(
+  endpoint: string,
+  method: 'GET' | 'PUT' | 'HEAD' | 'DELETE',
+  bucket: string,
+  key: string,
+  opts: { expiresIn?: number; credentials?: { accessKey: string; secretKey: string } } = {},
+): Promise<string> {
+  const url = new URL(endpoint);
+  const xId = { GET: 'GetObject', PUT: 'PutObject', HEAD: 'HeadObject', DELETE: 'DeleteObject' }[method];
+  const signed = await new SignatureV4({
+    credentials: {
+      accessKeyId: (opts.credentials ?? CREDENTIALS).accessKey,
+      secretAccessKey: (opts.credentials ?? CREDENTIALS).secretKey,
+    },
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: false,
+  }).presign(
+    new HttpRequest({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: objectPath(bucket, key),
+      query: { 'x-id': xId },
+      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    }),
+    { expiresIn: opts.expiresIn ?? 900 },
+  );
+  const query = Object.entries(signed.query ?? {})
+    .map(([k, v]) => `${strictEncode(k)}=${strictEncode(String(v))}`)
+    .join('&');
+  return `${url.origin}${signed.path}?${query}`;
+}

@@ -117,7 +117,8 @@ export function serializeKeyring(ring: Keyring): Buffer {
  * the keyring {id "local", current 1, keys {1: key}}; rotation turns it into a keyring JSON file.
  */
 function parseBareKey(bytes: Uint8Array): Uint8Array | undefined {
-  if (bytes.length === KEK_BYTES && bytes[0] !== 0x7b /* { */) return Uint8Array.from(bytes);
+  // Exactly 32 bytes is always a bare key, whatever its first byte: the shortest keyring JSON is longer.
+  if (bytes.length === KEK_BYTES) return Uint8Array.from(bytes);
   if (bytes.length > 100) return undefined;
   const text = Buffer.from(bytes).toString('latin1').trim();
   let decoded: Buffer | undefined;

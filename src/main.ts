@@ -8,6 +8,9 @@ import { packageVersion } from './config/package-root.js';
 import { startHttpServer } from './http/server.js';
 import type { HttpServer } from './http/server.js';
 import { createS3Handler } from './s3/dispatch.js';
+import { parseCorsConfiguration } from './s3/cors.js';
+import type { CorsPolicy } from './s3/cors.js';
+import { virtualHostBucket } from './s3/router.js';
 import { createCredentialStore, loadCredentialsFile, loadOrGenerate } from './s3/sigv4/credentials.js';
 import type { LoadedCredentialStore } from './s3/sigv4/credentials.js';
 import { CredentialsReloader } from './s3/auth/reload.js';
@@ -78,6 +81,8 @@ export async function serve(config: Config): Promise<void> {
 
   try {
     const creds = await credentialsFor(config);
+    const cors = config.corsFile === undefined ? undefined : await loadCors(config.corsFile);
+    const domains = config.domain ?? [];
     reloader = new CredentialsReloader({ file: creds.file, store: creds.store, log });
     await reloader.watch();
     const credentials = reloader;
@@ -132,6 +137,8 @@ export async function serve(config: Config): Promise<void> {
       ...(config.publicReadBuckets !== undefined
         ? { publicRead: bucketMatcher(config.publicReadBuckets) }
         : {}),
+      domains,
+      ...(cors !== undefined ? { cors } : {}),
     });
     const handler = withMonitoring(
       {
@@ -151,6 +158,8 @@ export async function serve(config: Config): Promise<void> {
           inFlightRequests: http?.inFlight() ?? 0,
           memory: process.memoryUsage(),
         }),
+        // `<bucket>.<domain>/metrics` names an object, never the monitoring endpoint.
+        isS3: (req) => virtualHostBucket(req.headers['host'], domains) !== undefined,
       },
       s3,
     );
@@ -187,6 +196,16 @@ async function bucketSettings(
     };
   }
   return out;
+}
+
+async function loadCors(file: string): Promise<CorsPolicy> {
+  try {
+    return parseCorsConfiguration(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`--cors-file ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
 }
 
 async function credentialsFor(config: Config): Promise<{
@@ -246,6 +265,10 @@ function printBanner(
       : `  encryption: on, KEK from ${kekSource}` +
         (config.plaintextBuckets ? `; plaintext buckets: ${config.plaintextBuckets.join(',')}` : ''),
   ];
+  if (config.domain) {
+    lines.push(`  domains:    ${config.domain.join(',')}   (virtual-hosted style: <bucket>.<domain>)`);
+  }
+  if (config.corsFile) lines.push(`  cors:       ${config.corsFile}`);
   if (config.publicReadBuckets) {
     lines.push(`  public-read: ${config.publicReadBuckets.join(',')}   (unsigned GET/HEAD of objects)`);
   }

@@ -122,6 +122,21 @@ function parseBucketPatterns(value: string, ctx: z.RefinementCtx): readonly stri
   return list;
 }
 
+function parseDomains(value: string, ctx: z.RefinementCtx): readonly string[] {
+  const list = value.split(',').map((s) => s.trim().toLowerCase().replace(/\.$/, ''));
+  for (const entry of list) {
+    // A bucket lives in front of the name, so it must be a DNS name, not an address.
+    if (!HOSTNAME.test(entry) || /^[\d.]+$/.test(entry)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'each entry must be a DNS host name such as s3.example.com (no port, no IP address)',
+      });
+      return z.NEVER;
+    }
+  }
+  return [...new Set(list)];
+}
+
 // A nats:// URL may carry a user, password or token: never echo them.
 const hideUserinfo = (raw: unknown): string => String(raw).replace(/\/\/[^/@,]*@/g, '//***@');
 
@@ -177,6 +192,13 @@ export const OPTIONS = defineOptions({
     default: 'us-east-1',
     typeLabel: 'string',
     description: 'Region clients sign SigV4 requests for.',
+  },
+  domain: {
+    arg: 'names',
+    schema: z.preprocess(joinList, text('domain list').transform(parseDomains)),
+    typeLabel: 'comma-separated host names',
+    description:
+      'Serves virtual-hosted–style requests too: a Host of `<bucket>.<name>` (any port) addresses that bucket and the path is the key, e.g. `s3.example.com,localhost`. A Host equal to a name, or anything else (an IP address), is path style, which always works.',
   },
   httpEngine: {
     arg: 'engine',
@@ -253,6 +275,14 @@ export const OPTIONS = defineOptions({
     typeLabel: 'comma-separated bucket names; `*` matches any characters',
     description:
       'Buckets whose objects anyone may read without signing (unsigned GET and HEAD of an object only; listing, writes and deletes stay signed). Off by default: every other unsigned request is refused with AccessDenied.',
+  },
+  corsFile: {
+    arg: 'file',
+    schema: text('path'),
+    path: 'file',
+    typeLabel: 'path',
+    description:
+      'JSON file of S3 CORS rules for every bucket: `[{"AllowedOrigins": […], "AllowedMethods": […], "AllowedHeaders": […], "ExposeHeaders": […], "MaxAgeSeconds": n}]` (or `aws s3api get-bucket-cors` output). OPTIONS preflights are answered from it without a signature; responses to a matching Origin carry the CORS headers. Without it every preflight is refused.',
   },
   cryptoThreads: {
     arg: 'n',

@@ -9,6 +9,8 @@ export interface MonitoringDeps {
   /** NATS connected and JetStream answering. */
   ready: () => Promise<boolean>;
   stats: () => Promise<Record<string, unknown>>;
+  /** Requests that are S3's whatever their path, such as virtual-hosted ones (`<bucket>.<domain>`). */
+  isS3?: (req: S3Request) => boolean;
 }
 
 const PATHS = new Set(['/healthz', '/readyz', '/metrics', '/stats']);
@@ -21,7 +23,8 @@ export function isMonitoringRequest(req: S3Request): boolean {
 }
 
 export function withMonitoring(deps: MonitoringDeps, s3: RequestHandler): RequestHandler {
-  return async (req) => (isMonitoringRequest(req) ? monitor(deps, req) : s3(req));
+  return async (req) =>
+    isMonitoringRequest(req) && !(deps.isS3?.(req) ?? false) ? monitor(deps, req) : s3(req);
 }
 
 async function monitor(deps: MonitoringDeps, req: S3Request): Promise<S3Response> {

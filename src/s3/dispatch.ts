@@ -5,8 +5,10 @@ import type { RequestHandler, S3Request, S3Response } from './request.js';
 import type { Backend } from '../storage/backend.js';
 import { S3Error, isS3Error } from './errors.js';
 import { errorResponse } from './respond.js';
-import { route, splitPath } from './router.js';
-import type { Endpoint } from './router.js';
+import { address, route } from './router.js';
+import type { Endpoint, SignedEndpoint } from './router.js';
+import { corsPreflight, corsResponseHeaders } from './cors.js';
+import type { CorsPolicy } from './cors.js';
 import type { HandlerContext } from './handlers/context.js';
 import * as buckets from './handlers/buckets.js';
 import * as objects from './handlers/objects.js';
@@ -31,9 +33,13 @@ export interface S3HandlerDeps {
   now?: () => Date;
   /** Buckets whose objects unsigned GET/HEAD requests may read; absent: unsigned requests are refused. */
   publicRead?: PublicRead;
+  /** Domains whose `<bucket>.<domain>` Host names address a bucket (virtual-hosted style). */
+  domains?: readonly string[];
+  /** The CORS rules for every bucket; absent: preflights are refused and responses carry no CORS headers. */
+  cors?: CorsPolicy;
 }
 
-function handle(ctx: HandlerContext, ep: Endpoint): Promise<S3Response> {
+function handle(ctx: HandlerContext, ep: SignedEndpoint): Promise<S3Response> {
   switch (ep.op) {
     case 'ListBuckets':
       return buckets.listBuckets(ctx, listBucketsFilter(ctx.auth.principal));
@@ -92,6 +98,7 @@ function newRequestId(): string {
 
 export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
   const now = deps.now ?? (() => new Date());
+  const domains = deps.domains ?? [];
   return async (req: S3Request): Promise<S3Response> => {
     const started = process.hrtime.bigint();
     const requestId = newRequestId();
@@ -102,27 +109,38 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
     let bytesIn = 0;
     const countedBody = countBytes(req.body, (n) => (bytesIn += n));
     let auth: AuthenticatedRequest | undefined;
+    // Browsers send preflights without credentials: the CORS policy alone answers them, and the router
+    // makes every OPTIONS request a preflight, so an unsigned request reaches no other operation.
+    const preflight = req.method === 'OPTIONS';
     try {
-      auth = authenticate(req, deps.credentials(), {
-        now: now(),
-        region: deps.region,
-        service: 's3',
-        anonymous: deps.publicRead !== undefined,
-      });
-      ep = routeFor(req, auth);
-      authorize(auth.principal, ep, req.headers, deps.publicRead);
-      const ctx: HandlerContext = {
-        backend: deps.backend,
-        req: { ...req, body: countedBody },
-        region: deps.region,
-        requestId,
-        payloadSha256: /^[0-9a-f]{64}$/.test(auth.payloadHash) ? auth.payloadHash : undefined,
-        auth,
-      };
-      if (auth.streaming !== undefined && ep.op !== 'PutObject') {
-        throw new S3Error('NotImplemented', `aws-chunked bodies are not supported for ${ep.op} yet`);
+      if (preflight) {
+        const target = route(req.method, req.rawPath, req.rawQuery, req.headers, { domains });
+        ep = target;
+        if (target.op !== 'CorsPreflight') throw new S3Error('MethodNotAllowed');
+        res = corsPreflight(deps.cors, target, req.headers);
+      } else {
+        auth = authenticate(req, deps.credentials(), {
+          now: now(),
+          region: deps.region,
+          service: 's3',
+          anonymous: deps.publicRead !== undefined,
+        });
+        const signed = routeFor(req, auth, domains);
+        ep = signed;
+        authorize(auth.principal, signed, req.headers, deps.publicRead);
+        const ctx: HandlerContext = {
+          backend: deps.backend,
+          req: { ...req, body: countedBody },
+          region: deps.region,
+          requestId,
+          payloadSha256: /^[0-9a-f]{64}$/.test(auth.payloadHash) ? auth.payloadHash : undefined,
+          auth,
+        };
+        if (auth.streaming !== undefined && signed.op !== 'PutObject') {
+          throw new S3Error('NotImplemented', `aws-chunked bodies are not supported for ${signed.op} yet`);
+        }
+        res = await handle(ctx, signed);
       }
-      res = await handle(ctx, ep);
     } catch (err) {
       let s3err: S3Error;
       if (isS3Error(err)) {
@@ -142,7 +160,11 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
         s3err = new S3Error('InternalError');
       }
       errorCode = s3err.code;
-      res = errorResponse(s3err, resourceOf(req.rawPath), requestId, req.method === 'HEAD');
+      res = errorResponse(s3err, resourceOf(req, domains), requestId, req.method === 'HEAD');
+    }
+    // A browser lets a page read a response, an error too, only with CORS headers. A preflight has its own.
+    if (!preflight && deps.cors !== undefined) {
+      Object.assign(res.headers, corsResponseHeaders(deps.cors, req.method, req.headers));
     }
     res.headers['x-amz-request-id'] = requestId;
     res.headers['x-amz-id-2'] = requestId;
@@ -171,21 +193,29 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
 }
 
 /** An unsigned request learns nothing from routing: whatever it asked, it is refused the same way. */
-function routeFor(req: S3Request, auth: AuthenticatedRequest): Endpoint {
+function routeFor(req: S3Request, auth: AuthenticatedRequest, domains: readonly string[]): SignedEndpoint {
+  let ep: Endpoint;
   try {
-    return route(req.method, req.rawPath, req.rawQuery, req.headers, auth.queryPlusIsSpace);
+    ep = route(req.method, req.rawPath, req.rawQuery, req.headers, {
+      queryPlusIsSpace: auth.queryPlusIsSpace,
+      domains,
+    });
   } catch (err) {
     if (auth.principal.kind === 'anonymous') throw anonymousRefused();
     throw err;
   }
+  // Only OPTIONS routes to a preflight, and dispatch answers OPTIONS before authentication.
+  if (ep.op === 'CorsPreflight') throw new S3Error('MethodNotAllowed');
+  return ep;
 }
 
-function resourceOf(rawPath: string): string {
+/** The resource an error names: `/bucket/key` in either addressing style, or the raw path. */
+function resourceOf(req: S3Request, domains: readonly string[]): string {
   try {
-    const { bucket, key } = splitPath(rawPath);
+    const { bucket, key } = address(req.rawPath, req.headers['host'], domains);
     return key === '' ? `/${bucket}` : `/${bucket}/${key}`;
   } catch {
-    return rawPath;
+    return req.rawPath;
   }
 }
 

@@ -4,6 +4,12 @@
 export const S3_ERRORS = {
   AccessControlListNotSupported: { status: 400, message: 'The bucket does not allow ACLs' },
   AccessDenied: { status: 403, message: 'Access Denied' },
+  // S3's own words, typo included: clients and test suites compare them.
+  AccessForbidden: {
+    status: 403,
+    message:
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+  },
   AuthorizationHeaderMalformed: {
     status: 400,
     message: 'The authorization header is malformed.',
@@ -12,6 +18,7 @@ export const S3_ERRORS = {
     status: 400,
     message: 'The query-string authentication parameters are malformed.',
   },
+  BadRequest: { status: 400, message: 'Bad Request' },
   BadDigest: { status: 400, message: 'The Content-MD5 you specified did not match what we received.' },
   BucketAlreadyExists: {
     status: 409,

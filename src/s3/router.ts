@@ -27,9 +27,24 @@ export type Endpoint =
   | { op: 'PutObjectAcl'; bucket: string; key: string }
   | { op: 'GetObjectTagging'; bucket: string; key: string }
   | { op: 'PutObjectTagging'; bucket: string; key: string }
-  | { op: 'DeleteObjectTagging'; bucket: string; key: string };
+  | { op: 'DeleteObjectTagging'; bucket: string; key: string }
+  /**
+   * Every OPTIONS request: a CORS preflight, answered from the CORS policy without a signature. `bucket`
+   * is absent for the service itself (`OPTIONS /`).
+   */
+  | { op: 'CorsPreflight'; bucket?: string; key: string };
 
 export type Operation = Endpoint['op'];
+/** What a signed request can ask for: everything but the preflight, which is never signed. */
+export type SignedEndpoint = Exclude<Endpoint, { op: 'CorsPreflight' }>;
+export type SignedOperation = SignedEndpoint['op'];
+
+export interface RouteOptions {
+  /** Read the query with '+' as a space (see parseQuery). */
+  queryPlusIsSpace?: boolean;
+  /** Domains under which `<bucket>.<domain>` Host names address a bucket (virtual-hosted style). */
+  domains?: readonly string[];
+}
 
 /** Sub-resources that select another S3 operation; until one is implemented it answers NotImplemented. */
 const SUBRESOURCES = new Set([
@@ -77,15 +92,62 @@ export function splitPath(rawPath: string): { bucket: string; key: string } {
   };
 }
 
+/**
+ * The bucket a Host header names as `<bucket>.<domain>` (virtual-hosted style), or undefined for path
+ * style: no Host, a Host equal to one of the domains, or under none of them (an IP address, another name).
+ * Host names are case-insensitive, so the bucket is read lower-case; the longest matching domain wins.
+ */
+export function virtualHostBucket(host: string | undefined, domains: readonly string[]): string | undefined {
+  if (host === undefined || domains.length === 0) return undefined;
+  const name = hostName(host);
+  if (name === undefined || domains.includes(name)) return undefined;
+  let domain: string | undefined;
+  for (const d of domains) {
+    const under = name.length > d.length + 1 && name.endsWith(`.${d}`);
+    if (under && (domain === undefined || d.length > domain.length)) domain = d;
+  }
+  return domain === undefined ? undefined : name.slice(0, name.length - domain.length - 1);
+}
+
+/** The Host header's name without port or trailing dot, lower-case; undefined for an IPv6 literal. */
+function hostName(host: string): string | undefined {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith('[')) return undefined;
+  const colon = h.lastIndexOf(':');
+  const name = colon === -1 ? h : h.slice(0, colon);
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/**
+ * Bucket and key a request addresses: from the Host header and the whole path (the key) when the Host is
+ * `<bucket>.<domain>`, else from the path. The signature is over the path as sent either way.
+ */
+export function address(
+  rawPath: string,
+  host: string | undefined,
+  domains: readonly string[] = [],
+): { bucket: string; key: string } {
+  const bucket = virtualHostBucket(host, domains);
+  if (bucket === undefined) return splitPath(rawPath);
+  const path = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
+  return { bucket, key: decode(path, 'object key') };
+}
+
 export function route(
   method: string,
   rawPath: string,
   rawQuery: string,
   headers: Readonly<Record<string, string>>,
-  queryPlusIsSpace = false,
+  options: RouteOptions = {},
 ): Endpoint {
-  const { bucket, key } = splitPath(rawPath);
-  const query = parseQuery(rawQuery, queryPlusIsSpace);
+  const { bucket, key } = address(rawPath, headers['host'], options.domains);
+  if (method === 'OPTIONS') {
+    // Whatever the query says: an OPTIONS request is a preflight and can reach nothing else.
+    if (bucket === '') return { op: 'CorsPreflight', key: '' };
+    assertBucketName(bucket);
+    return { op: 'CorsPreflight', bucket, key };
+  }
+  const query = parseQuery(rawQuery, options.queryPlusIsSpace);
   if (bucket === '') {
     if (method === 'GET' || method === 'HEAD') return { op: 'ListBuckets' };
     throw new S3Error('MethodNotAllowed');

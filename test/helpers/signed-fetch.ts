@@ -1,5 +1,6 @@
 // SigV4-signed raw requests, for what SDKs never send (bad digests, odd headers, cut-off bodies).
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -12,6 +13,11 @@ export interface SignedFetchOptions {
   /** The x-amz-content-sha256 to sign; defaults to the body's real SHA-256. */
   payloadHash?: string;
   credentials?: { accessKey: string; secretKey: string };
+  /**
+   * The Host header to sign and send (e.g. `bkt.s3.localhost:9000` for virtual-hosted style); the request
+   * still goes to the endpoint's address. fetch() cannot send its own Host, so these go through node:http.
+   */
+  host?: string;
 }
 
 const signer = (c: { accessKey: string; secretKey: string }) =>
@@ -33,7 +39,35 @@ export async function signedFetch(
   const { headers } = await sign(endpoint, method, path, opts);
   const url = new URL(path, endpoint);
   for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+  if (opts.host !== undefined) return httpRequest(url, method, headers, opts.body);
   return fetch(url, { method, headers, body: opts.body && opts.body.length > 0 ? opts.body : undefined });
+}
+
+/** A request through node:http, which sends the headers as given, Host included, as a fetch Response. */
+export function httpRequest(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('error', reject);
+      res.on('end', () => {
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+        }
+        const status = res.statusCode ?? 0;
+        const empty = method === 'HEAD' || status === 204 || status === 304;
+        resolve(new Response(empty ? null : Buffer.concat(parts), { status, headers: out }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body && body.length > 0 ? body : undefined);
+  });
 }
 
 export async function sign(
@@ -53,7 +87,7 @@ export async function sign(
     path,
     query: opts.query ?? {},
     headers: {
-      host: url.host,
+      host: opts.host ?? url.host,
       'x-amz-content-sha256': payloadHash,
       ...(body.length > 0 && !opts.headers?.['content-length']
         ? { 'content-length': String(body.length) }

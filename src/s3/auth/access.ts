@@ -20,7 +20,8 @@ const NOBODY: PublicRead = () => false;
 
 /** What an endpoint needs: its own action on its bucket, and for a copy, s3:GetObject on the source. */
 export function requiredAccess(ep: Endpoint, headers: Readonly<Record<string, string>>): Access[] {
-  if (ep.op === 'ListBuckets') return [];
+  // A preflight is answered from the CORS policy before authentication; no principal ever asks for it.
+  if (ep.op === 'ListBuckets' || ep.op === 'CorsPreflight') return [];
   const needs: Access[] = [{ action: OPERATION_ACTIONS[ep.op], bucket: ep.bucket }];
   if (ep.op === 'CopyObject') {
     const source = headers['x-amz-copy-source'];
@@ -76,7 +77,7 @@ export function hidesMissingKeys(
   ep: Endpoint,
   headers: Readonly<Record<string, string>>,
 ): boolean {
-  if (ep.op === 'ListBuckets') return false;
+  if (ep.op === 'ListBuckets' || ep.op === 'CorsPreflight') return false;
   if (principal.kind === 'anonymous') return true;
   const policy = principal.policy;
   if (policy === undefined) return false;

@@ -5,7 +5,7 @@
 // Statements are compiled once, when the credentials file is loaded, so a check is a few set lookups.
 import { bucketMatcher, globRegExp } from '../../config/bucket-patterns.js';
 import { z } from 'zod';
-import type { Operation } from '../router.js';
+import type { SignedOperation } from '../router.js';
 
 export const CATEGORIES = ['read', 'write', 'list', 'delete', 'admin'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -87,7 +87,7 @@ export const OPERATION_ACTIONS = {
   DeleteObject: 's3:DeleteObject',
   DeleteObjects: 's3:DeleteObject',
   DeleteObjectTagging: 's3:DeleteObjectTagging',
-} as const satisfies Record<Operation | PlannedOperation, Action>;
+} as const satisfies Record<SignedOperation | PlannedOperation, Action>;
 
 export type KnownOperation = keyof typeof OPERATION_ACTIONS;
 

@@ -19,6 +19,7 @@ describe('loadConfig defaults', () => {
       dataDir: join(dir, 'data'),
       credentials: undefined,
       region: 'us-east-1',
+      domain: undefined,
       httpEngine: 'node',
       frameSize: 262144,
       logLevel: 'info',
@@ -28,6 +29,7 @@ describe('loadConfig defaults', () => {
       plaintextBuckets: undefined,
       compressBuckets: undefined,
       publicReadBuckets: undefined,
+      corsFile: undefined,
       cryptoThreads: 'auto',
       natsUrl: undefined,
       natsServerBin: 'nats-server',
@@ -53,6 +55,25 @@ describe('loadConfig defaults', () => {
     ]);
     assert.throws(() => loadConfig({ publicReadBuckets: 'a,,b' }, {}, { cwd }), ConfigError);
     assert.throws(() => loadConfig({ cryptoThreads: '0' }, {}, { cwd }), ConfigError);
+  });
+
+  it('parses domains: lower-case, without a trailing dot, no duplicates; names only', () => {
+    assert.deepEqual(
+      loadConfig({ domain: 'S3.Example.com, localhost,s3.example.com.' }, {}, { cwd }).domain,
+      ['s3.example.com', 'localhost'],
+    );
+    const file = write('domains.json', JSON.stringify({ domain: ['s3.local', 'localhost'] }));
+    assert.deepEqual(loadConfig({ config: file }, {}, { cwd }).domain, ['s3.local', 'localhost']);
+    assert.deepEqual(loadConfig({}, { JETVAULT_DOMAIN: 's3.local' }, { cwd }).domain, ['s3.local']);
+    for (const bad of ['127.0.0.1', 's3.local:9000', 'a,,b', 'http://s3.local', '*.s3.local']) {
+      assert.throws(() => loadConfig({ domain: bad }, {}, { cwd }), /--domain .*DNS host name/);
+    }
+  });
+
+  it('takes a CORS file path that must exist', () => {
+    const cors = write('cors.json', '[]');
+    assert.equal(loadConfig({ corsFile: cors }, {}, { cwd }).corsFile, cors);
+    assert.throws(() => loadConfig({ corsFile: join(dir, 'missing.json') }, {}, { cwd }), /--cors-file/);
   });
 
   it('derives every flag and env var from the key', () => {

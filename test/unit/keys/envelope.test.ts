@@ -113,7 +113,12 @@ describe('loadKek', () => {
     // A bare key that happens to start with "{" is still a bare key.
     const brace = Buffer.concat([Buffer.from('{'), randomBytes(31)]);
     await writeFile(join(dir, 'brace'), brace, { mode: 0o600 });
-    const b = await loadKek({ keyFile: join(dir, 'brace'), passphraseFile: undefined, dataDir: dir, embedded: false });
+    const b = await loadKek({
+      keyFile: join(dir, 'brace'),
+      passphraseFile: undefined,
+      dataDir: dir,
+      embedded: false,
+    });
     assert.equal(b?.provider.currentVersion, 1);
     // All three are the same key: what one wraps, the others unwrap.
     const ctx = { bucket: 'b', key: 'k', objectId: new Uint8Array(16) };

@@ -2,7 +2,8 @@
 // un-acked publishes (a slow NATS pauses the upload), then the meta is published conditionally on the
 // revision it replaces (Nats-Expected-Last-Subject-Sequence), so concurrent PUTs to a key serialise: each
 // winner purges exactly the frames it replaced and nothing live is ever purged.
-import { createHash } from 'node:crypto';
+import type { HashName } from '../../crypto/codec.js';
+import { hashFinal, hashInit, hashUpdate } from '../../crypto/native.js';
 import { headers as natsHeaders, nuid } from '@nats-io/transport-node';
 import { checkWriteCondition, type ObjectInfo, type PutObjectInput, type Tags } from '../backend.js';
 import { S3Error } from '../../s3/errors.js';
@@ -89,7 +90,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
         compressedFrames: w.compressedFrames,
       });
     } else {
-      const written = await writePlainFrames(ctx, subject, input.body);
+      const written = await writePlainFrames(ctx, subject, input);
       meta = buildMeta({
         ...common,
         ...written,
@@ -211,13 +212,16 @@ async function commitMeta(
  * none, as stock clients do), hashing and publishing each. On failure, waits until no publish is in flight
  * (so none lands after the caller's purge) and rethrows the first error.
  */
-async function writePlainFrames(
-  ctx: NatsContext,
-  subject: string,
-  body: AsyncIterable<Uint8Array>,
-): Promise<Written> {
+async function writePlainFrames(ctx: NatsContext, subject: string, input: PutObjectInput): Promise<Written> {
   const { frameSize } = ctx.settings;
-  const hash = createHash('sha256');
+  // One fused native pass gives the stored digest (SHA-256) and what the body's checks need (the MD5 ETag,
+  // a signed SHA-256 — the same one —, a flexible checksum), instead of a pass per hash.
+  const hashing = input.delegateHashing?.();
+  const names = new Set<HashName>(hashing?.names ?? []);
+  names.add('sha256');
+  const state = hashInit(names);
+  const hash = { update: (b: Uint8Array) => void hashUpdate(state, b) };
+  const body = input.body;
   const frames = new FrameIndex();
   // Frame buffers are recycled once their publish is acknowledged: the server has the bytes, so the client
   // has flushed them. Before the ack nats.js may still reference the payload. Recycling keeps a PUT's
@@ -258,5 +262,7 @@ async function writePlainFrames(
     await pub.abandon();
     throw e;
   }
-  return { size, chunks: pub.count, digest: formatDigest(hash.digest()), frames };
+  const digests = hashFinal(state);
+  hashing?.complete(digests);
+  return { size, chunks: pub.count, digest: formatDigest(Buffer.from(digests.sha256!)), frames };
 }

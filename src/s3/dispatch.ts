@@ -160,7 +160,11 @@ export function createS3Handler(deps: S3HandlerDeps): RequestHandler {
         s3err = new S3Error('InternalError');
       }
       errorCode = s3err.code;
-      res = errorResponse(s3err, resourceOf(req, domains), requestId, req.method === 'HEAD');
+      const target =
+        ep !== undefined && 'bucket' in ep
+          ? { bucket: ep.bucket, key: 'key' in ep ? ep.key : undefined }
+          : {};
+      res = errorResponse(s3err, resourceOf(req, domains), requestId, req.method === 'HEAD', target);
     }
     // A browser lets a page read a response, an error too, only with CORS headers. A preflight has its own.
     if (!preflight && deps.cors !== undefined) {

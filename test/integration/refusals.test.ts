@@ -103,6 +103,21 @@ describe('refusals store nothing', () => {
     assert.equal((await fetch(put, { method: 'PUT', body })).status, 200);
   });
 
+  test('error XML names the bucket or key as S3 does, with RequestId and HostId', async () => {
+    const key = await signedFetch(gw.endpoint, 'GET', '/refuse-enc/no%20such');
+    const keyXml = await key.text();
+    assert.equal(key.status, 404);
+    assert.match(keyXml, /<Code>NoSuchKey<\/Code>/);
+    assert.match(keyXml, /<Key>no such<\/Key>/);
+    const requestId = key.headers.get('x-amz-request-id')!;
+    assert.match(keyXml, new RegExp(`<RequestId>${requestId}</RequestId>`));
+    assert.match(keyXml, new RegExp(`<HostId>${key.headers.get('x-amz-id-2')!}</HostId>`));
+    const bucket = await (await signedFetch(gw.endpoint, 'GET', '/no-such-bucket-here')).text();
+    assert.match(bucket, /<Code>NoSuchBucket<\/Code>/);
+    assert.match(bucket, /<BucketName>no-such-bucket-here<\/BucketName>/);
+    assert.match(bucket, /<Resource>\/no-such-bucket-here<\/Resource>/);
+  });
+
   test('a header signature more than 15 minutes off the clock is RequestTimeTooSkewed', async () => {
     const url = new URL(gw.endpoint);
     const signer = new SignatureV4({

@@ -133,6 +133,31 @@ export class ObjectKeys {
   }
 
   /**
+   * The envelope of a copy of `source` under another bucket and key whose frames are the same bytes at
+   * other stream sequences: the DEK is wrapped again for the new name (under the current KEK version), and
+   * the MAC binds the new name. Everything sealed is kept byte for byte (object id, salt, commitment and the
+   * sealed metadata: re-sealing it would reuse its fixed nonce under the same key with other bytes).
+   */
+  async copyEnvelope(
+    source: OpenedObject,
+    bucket: string,
+    key: string,
+    placement: { firstSeq: number; seqGaps: SeqGap[] },
+  ): Promise<string> {
+    const { envelope, dek } = source;
+    const wrapped = await this.writer.wrap(dek, { bucket, key, objectId: envelope.objectId });
+    const env: Envelope = {
+      ...envelope,
+      kekId: this.writer.id,
+      kekVersion: wrapped.kekVersion,
+      wrappedDek: wrapped.wrappedDek,
+      firstSeq: BigInt(placement.firstSeq),
+      seqGaps: placement.seqGaps,
+    };
+    return envelopeToMeta(encodeEnvelope(env, dek, bucket, key));
+  }
+
+  /**
    * §8 steps 1–5. Throws FormatError (malformed, bad commitment, bad MAC, sealed metadata that does not
    * open) or KeyError (unknown KEK or version, unwrap failure): either way the object cannot be served.
    */

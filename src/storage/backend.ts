@@ -112,6 +112,18 @@ export function checkWriteCondition(
   }
 }
 
+export interface CopyStoredInput {
+  source: { bucket: string; key: string };
+  /** The source's ETag as the caller judged it (copy-source conditions, size checks). */
+  sourceEtag: string;
+  bucket: string;
+  key: string;
+  contentType: string;
+  userMetadata: Record<string, string>;
+  storedHeaders: Record<string, string>;
+  tags: Tags;
+}
+
 export interface ByteRange {
   /** First byte, inclusive. */
   start: number;
@@ -157,6 +169,12 @@ export interface Backend {
   headObject(bucket: string, key: string): Promise<ObjectInfo>;
   /** Throws NoSuchBucket, NoSuchKey. */
   getObject(bucket: string, key: string, select?: ByteRange | ReadSelector): Promise<GetObjectResult>;
+  /**
+   * Copies an object as it is stored, without decrypting it, where the backend can (an encrypted object
+   * into an encrypted bucket). Returns undefined when it cannot, or when the source is no longer the
+   * revision with `sourceEtag`: the caller then streams the plaintext through putObject.
+   */
+  copyObjectStored?(input: CopyStoredInput): Promise<ObjectInfo | undefined>;
   /** Replaces the object's tags (an empty set removes them); the object is otherwise unchanged. */
   putObjectTagging(bucket: string, key: string, tags: Tags): Promise<void>;
   /** Deleting a missing key succeeds, as in S3. Throws NoSuchBucket. */

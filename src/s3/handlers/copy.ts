@@ -90,6 +90,27 @@ export async function copyObject(ctx: HandlerContext, bucket: string, key: strin
       'The specified copy source is larger than the maximum allowable size for a copy source: 5368709120',
     );
   }
+  const replace = directive === 'REPLACE';
+  const described = {
+    contentType: replace ? (h['content-type'] ?? 'binary/octet-stream') : info.contentType,
+    userMetadata: replace ? readUserMetadata(h) : info.userMetadata,
+    storedHeaders: replace ? readStoredHeaders(h) : info.storedHeaders,
+    tags: newTags ?? info.tags ?? {},
+  };
+  // Encrypted into encrypted: the stored frames are copied as they are, nothing is decrypted.
+  const stored = await ctx.backend.copyObjectStored?.({
+    source: src,
+    sourceEtag: info.etag,
+    bucket,
+    key,
+    ...described,
+  });
+  if (stored !== undefined) {
+    return xmlResponse(200, 'CopyObjectResult', {
+      LastModified: stored.lastModified.toISOString(),
+      ETag: stored.etag,
+    });
+  }
   const source = await ctx.backend.getObject(src.bucket, src.key);
   // The source may have been replaced since HEAD: the length check below catches a different object.
   const body = new VerifiedPayload(source.body, {
@@ -97,7 +118,6 @@ export async function copyObject(ctx: HandlerContext, bucket: string, key: strin
     contentMd5: undefined,
     sha256: undefined,
   });
-  const replace = directive === 'REPLACE';
   const written = await ctx.backend.putObject({
     bucket,
     key,

@@ -34,6 +34,7 @@ import {
   type ListObjectsResult,
   type ObjectInfo,
   type PutObjectInput,
+  type CopyStoredInput,
   type ReadSelector,
   type Tags,
 } from '../backend.js';
@@ -52,6 +53,7 @@ import {
 } from './names.js';
 import { listObjects, FramesMismatchError, openBody } from './reader.js';
 import { putObject, putObjectTagging } from './writer.js';
+import { copyStored } from './copy.js';
 
 /** How jetvault reaches NATS and shapes what it writes. The lead maps config onto this. */
 export interface NatsBackendOptions {
@@ -306,6 +308,10 @@ export class NatsBackend implements Backend {
         if (now !== null && now.seq === cur.seq) throw e;
       }
     }
+  }
+
+  copyObjectStored(input: CopyStoredInput): Promise<ObjectInfo | undefined> {
+    return copyStored(this.ctx, input);
   }
 
   putObjectTagging(bucket: string, key: string, tags: Tags): Promise<void> {

@@ -298,7 +298,7 @@ async function* sliced(
 }
 
 /** Frames first..last (inclusive) of the object, each checked to sit at the sequence the envelope says. */
-async function* fetchFrames(
+export async function* fetchFrames(
   ctx: NatsContext,
   store: string,
   meta: ServerObjectInfo,

@@ -117,12 +117,7 @@ export async function putObject(ctx: NatsContext, input: PutObjectInput): Promis
     }
     throw e;
   }
-  const replaced = await commitMeta(ctx, store, meta, expectSeq);
-  // Tombstones' frames are gone already and links have none.
-  const old = replaced?.meta;
-  if (old && old.deleted !== true && old.nuid !== '' && old.nuid !== id) {
-    await ctx.purgeQuietly(store, chunkSubject(store, old.nuid));
-  }
+  await commitReplacing(ctx, store, meta, expectSeq);
   const info = toObjectInfo(input.bucket, meta);
   info.size = plaintextSize;
   info.etag = input.etag();
@@ -161,6 +156,24 @@ export async function putObjectTagging(
       if (isWrongLastSequence(e) && attempt < MAX_COMMIT_ATTEMPTS) continue;
       throw e;
     }
+  }
+}
+
+/**
+ * Publishes `meta` (its frames are stored) over the current revision (or exactly `expectSeq`), then purges
+ * the frames of the object it replaced. On failure its own frames are purged when it surely did not land.
+ */
+export async function commitReplacing(
+  ctx: NatsContext,
+  store: string,
+  meta: ServerObjectInfo,
+  expectSeq?: number,
+): Promise<void> {
+  const replaced = await commitMeta(ctx, store, meta, expectSeq);
+  // Tombstones' frames are gone already and links have none; a foreign meta's frames are not ours.
+  const old = replaced?.meta;
+  if (old && old.deleted !== true && old.nuid !== '' && old.nuid !== meta.nuid && old.name === meta.name) {
+    await ctx.purgeQuietly(store, chunkSubject(store, old.nuid));
   }
 }
 

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
+import { hashFinal, hashInit, hashUpdate } from '../../src/crypto/native.js';
 import { startTestNatsServer } from '../helpers/nats-server.js';
 import { CREDENTIALS, startGateway, type Gateway } from '../helpers/gateway.js';
 import { presignedUrl, signedFetch } from '../helpers/signed-fetch.js';
@@ -70,6 +71,30 @@ describe('refusals store nothing', () => {
       assert.equal(ok.headers.get('etag'), `"${createHash('md5').update(body).digest('hex')}"`);
     });
   }
+
+  test('x-amz-sdk-checksum-algorithm without its checksum, naming another, or unknown, is InvalidRequest', async () => {
+    const body = randomBytes(1000);
+    const state = hashInit(['crc32c']);
+    hashUpdate(state, body);
+    const value = Buffer.from(hashFinal(state).crc32c!).toString('base64');
+    const cases: Array<[string, Record<string, string>]> = [
+      ['no checksum', { 'x-amz-sdk-checksum-algorithm': 'CRC32C' }],
+      ['another algorithm', { 'x-amz-sdk-checksum-algorithm': 'SHA256', 'x-amz-checksum-crc32c': value }],
+      ['unknown algorithm', { 'x-amz-sdk-checksum-algorithm': 'MD4', 'x-amz-checksum-crc32c': value }],
+    ];
+    for (const [what, headers] of cases) {
+      const r = await signedFetch(gw.endpoint, 'PUT', '/refuse-enc/sdk-alg', { body, headers });
+      assert.equal(r.status, 400, what);
+      assert.equal(await code(r), 'InvalidRequest', what);
+      await absent('/refuse-enc/sdk-alg');
+    }
+    const ok = await signedFetch(gw.endpoint, 'PUT', '/refuse-enc/sdk-alg', {
+      body,
+      headers: { 'x-amz-sdk-checksum-algorithm': 'crc32c', 'x-amz-checksum-crc32c': value },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('x-amz-checksum-crc32c'), value);
+  });
 
   test('a presigned URL with another method, a changed or added parameter, or expired, is refused', async () => {
     const put = await presignedUrl(gw.endpoint, 'PUT', 'refuse-enc', 'presigned');

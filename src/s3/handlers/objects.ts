@@ -8,7 +8,7 @@ import { evaluateConditions } from '../conditional.js';
 import type { Query } from '../router.js';
 import type { HandlerContext } from './context.js';
 import { checkAclHeaders } from './acl.js';
-import { expectedChecksum } from '../checksum-header.js';
+import { checksumAlgorithm, expectedChecksum } from '../checksum-header.js';
 import { awsChunkedBody } from '../sigv4/chunked.js';
 import { readTaggingHeader } from './tagging.js';
 
@@ -36,6 +36,7 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
   if (trailing !== undefined && headerChecksum !== undefined) {
     throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header');
   }
+  checkSdkChecksumAlgorithm(h, (trailing ?? headerChecksum)?.header);
   const body = new VerifiedPayload(chunked ?? ctx.req.body, {
     expectedLength,
     contentMd5: h['content-md5'],
@@ -57,6 +58,25 @@ export async function putObject(ctx: HandlerContext, bucket: string, key: string
   });
   // S3 echoes the checksum it verified.
   return { status: 200, headers: { etag: info.etag, ...checksumOf(info) } };
+}
+
+/**
+ * x-amz-sdk-checksum-algorithm names the algorithm of the checksum the request carries (as a header or an
+ * aws-chunked trailer); S3 refuses it without that checksum, or naming another algorithm.
+ */
+function checkSdkChecksumAlgorithm(h: Readonly<Record<string, string>>, given: string | undefined): void {
+  const sdk = h['x-amz-sdk-checksum-algorithm'];
+  if (sdk === undefined) return;
+  const header = `x-amz-checksum-${sdk.trim().toLowerCase()}`;
+  if (checksumAlgorithm(header) === undefined || (given !== undefined && given !== header)) {
+    throw new S3Error('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
+  }
+  if (given === undefined) {
+    throw new S3Error(
+      'InvalidRequest',
+      'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
+    );
+  }
 }
 
 /** If-None-Match (only `*`, as S3) and If-Match on a write. */

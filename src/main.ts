@@ -103,8 +103,9 @@ export async function serve(config: Config): Promise<void> {
     }
     const threads =
       config.cryptoThreads === 'auto' ? Math.max(1, availableParallelism() - 1) : config.cryptoThreads;
-    pool = createCryptoPool({ threads });
     if (kek !== undefined) {
+      // The workers are needed only when something is encrypted.
+      pool = createCryptoPool({ threads });
       keys = new ObjectKeys({ writer: kek.provider, cache: new DekCache() });
       if (kek.warning !== undefined) log.warn(kek.warning);
     }
@@ -123,7 +124,7 @@ export async function serve(config: Config): Promise<void> {
       servers,
       ...(await natsAuth(config)),
       frameSize: config.frameSize,
-      ...(keys !== undefined ? { crypto: { pool, keys, policy } } : {}),
+      ...(keys !== undefined && pool !== undefined ? { crypto: { pool, keys, policy } } : {}),
       log: (level, msg, fields) => log[level](fields ?? {}, msg),
     });
     const nats = backend;
@@ -152,7 +153,7 @@ export async function serve(config: Config): Promise<void> {
           frameSize: config.frameSize,
           encryption: {
             kek: kek === undefined ? null : { source: kek.source, ...keys!.current },
-            cryptoThreads: threads,
+            cryptoThreads: pool?.threads ?? 0,
             buckets: await bucketSettings(nats, policy, stored.totals),
           },
           inFlightRequests: http?.inFlight() ?? 0,

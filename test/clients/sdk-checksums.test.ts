@@ -19,12 +19,12 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   type ChecksumAlgorithm,
 } from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
 import { startTestNatsServer } from '../helpers/nats-server.js';
 import { s3Client, startGateway } from '../helpers/gateway.js';
+import { assertS3Error } from '../helpers/s3-errors.js';
 import type { Gateway } from '../helpers/gateway.js';
 import { objectPath, presignedUrl, signedFetch } from '../helpers/signed-fetch.js';
 
@@ -296,12 +296,3 @@ describe('@aws-sdk/client-s3 with flexible checksums (node engine)', () => {
     assert.equal(listed.KeyCount, 0, `${Key} is listed`);
   };
 });
-
-async function assertS3Error(p: Promise<unknown>, status: number, code?: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof S3ServiceException, `not an S3 error: ${String(e)}`);
-    assert.equal(e.$metadata.httpStatusCode, status, `${e.name}: ${e.message}`);
-    if (code !== undefined) assert.equal(e.name, code);
-    return true;
-  });
-}

@@ -14,22 +14,13 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3ServiceException,
   type S3Client,
   type Tag,
 } from '@aws-sdk/client-s3';
 import { startTestNatsServer } from '../helpers/nats-server.js';
 import { s3Client, startGateway, type Gateway } from '../helpers/gateway.js';
+import { assertS3Error } from '../helpers/s3-errors.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
-
-async function failsWith(p: Promise<unknown>, status: number, code: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof S3ServiceException, String(e));
-    assert.equal(e.$metadata.httpStatusCode, status);
-    assert.equal(e.name, code);
-    return true;
-  });
-}
 
 describe('object tagging', () => {
   let nats: Awaited<ReturnType<typeof startTestNatsServer>>;
@@ -94,11 +85,11 @@ describe('object tagging', () => {
       s3.send(new PutObjectTaggingCommand({ Bucket: 'tags-enc', Key: 'limits', Tagging: { TagSet } }));
     const ten = Array.from({ length: 10 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
     await put(ten);
-    await failsWith(put([...ten, { Key: 'k10', Value: 'v' }]), 400, 'InvalidTag');
+    await assertS3Error(put([...ten, { Key: 'k10', Value: 'v' }]), 400, 'InvalidTag');
     await put([{ Key: 'k'.repeat(128), Value: 'v'.repeat(256) }]);
-    await failsWith(put([{ Key: 'k'.repeat(129), Value: 'v' }]), 400, 'InvalidTag');
-    await failsWith(put([{ Key: 'k', Value: 'v'.repeat(257) }]), 400, 'InvalidTag');
-    await failsWith(
+    await assertS3Error(put([{ Key: 'k'.repeat(129), Value: 'v' }]), 400, 'InvalidTag');
+    await assertS3Error(put([{ Key: 'k', Value: 'v'.repeat(257) }]), 400, 'InvalidTag');
+    await assertS3Error(
       put([
         { Key: 'same', Value: '1' },
         { Key: 'same', Value: '2' },
@@ -106,20 +97,24 @@ describe('object tagging', () => {
       400,
       'InvalidTag',
     );
-    await failsWith(put([{ Key: 'aws:reserved', Value: '1' }]), 400, 'InvalidTag');
-    await failsWith(put([{ Key: 'bad*char', Value: '1' }]), 400, 'InvalidTag');
-    await failsWith(
+    await assertS3Error(put([{ Key: 'aws:reserved', Value: '1' }]), 400, 'InvalidTag');
+    await assertS3Error(put([{ Key: 'bad*char', Value: '1' }]), 400, 'InvalidTag');
+    await assertS3Error(
       s3.send(new PutObjectCommand({ Bucket: 'tags-enc', Key: 'limits2', Body: 'x', Tagging: 'a=1&a=2' })),
       400,
       'InvalidTag',
     );
     // A refused tagging leaves the last good set; a refused PUT stores nothing.
     assert.equal((await tagsOf('tags-enc', 'limits')).length, 1);
-    await failsWith(s3.send(new HeadObjectCommand({ Bucket: 'tags-enc', Key: 'limits2' })), 404, 'NotFound');
+    await assertS3Error(
+      s3.send(new HeadObjectCommand({ Bucket: 'tags-enc', Key: 'limits2' })),
+      404,
+      'NotFound',
+    );
   });
 
   test('tagging a missing key is NoSuchKey; a tagging body without Content-MD5 or checksum is refused', async () => {
-    await failsWith(
+    await assertS3Error(
       s3.send(
         new PutObjectTaggingCommand({
           Bucket: 'tags-enc',
@@ -130,7 +125,7 @@ describe('object tagging', () => {
       404,
       'NoSuchKey',
     );
-    await failsWith(
+    await assertS3Error(
       s3.send(new GetObjectTaggingCommand({ Bucket: 'tags-enc', Key: 'nope' })),
       404,
       'NoSuchKey',

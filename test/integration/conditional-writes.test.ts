@@ -15,15 +15,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startTestNatsServer } from '../helpers/nats-server.js';
 import { s3Client, startGateway, type Gateway } from '../helpers/gateway.js';
-
-async function failsWith(p: Promise<unknown>, status: number, code: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof S3ServiceException, String(e));
-    assert.equal(e.$metadata.httpStatusCode, status);
-    assert.equal(e.name, code);
-    return true;
-  });
-}
+import { assertS3Error } from '../helpers/s3-errors.js';
 
 describe('conditional writes', () => {
   let nats: Awaited<ReturnType<typeof startTestNatsServer>>;
@@ -70,7 +62,7 @@ describe('conditional writes', () => {
       );
       assert.ok(put.ETag);
       const frames = await frameMessages(bucket);
-      await failsWith(
+      await assertS3Error(
         s3.send(
           new PutObjectCommand({ Bucket: bucket, Key: 'once', Body: randomBytes(300_000), IfNoneMatch: '*' }),
         ),
@@ -84,7 +76,7 @@ describe('conditional writes', () => {
     test(`${bucket}: If-Match replaces only the object with that ETag; a missing key is 404`, async () => {
       const v1 = randomBytes(1000);
       const { ETag } = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cas', Body: v1 }));
-      await failsWith(
+      await assertS3Error(
         s3.send(
           new PutObjectCommand({ Bucket: bucket, Key: 'cas', Body: randomBytes(10), IfMatch: '"0000"' }),
         ),
@@ -100,13 +92,13 @@ describe('conditional writes', () => {
       await s3.send(
         new PutObjectCommand({ Bucket: bucket, Key: 'cas', Body: v3, IfMatch: r.ETag!.replaceAll('"', '') }),
       );
-      await failsWith(
+      await assertS3Error(
         s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cas', Body: v1, IfMatch: ETag })),
         412,
         'PreconditionFailed',
       );
       assert.ok((await read(bucket, 'cas')).equals(v3));
-      await failsWith(
+      await assertS3Error(
         s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'missing', Body: v1, IfMatch: ETag })),
         404,
         'NoSuchKey',
@@ -115,7 +107,7 @@ describe('conditional writes', () => {
   }
 
   test('If-None-Match with an ETag on a write is NotImplemented (501), as in S3', async () => {
-    await failsWith(
+    await assertS3Error(
       s3.send(new PutObjectCommand({ Bucket: 'enc', Key: 'x', Body: 'x', IfNoneMatch: '"abc"' })),
       501,
       'NotImplemented',

@@ -5,12 +5,11 @@
 // touches them. Anything else (a plaintext side, different compression policies, a multipart source)
 // returns undefined and the caller streams the plaintext through a normal PUT.
 import { nuid } from '@nats-io/transport-node';
-import type { SeqGap } from '../../crypto/format.js';
 import type { CopyStoredInput, ObjectInfo } from '../backend.js';
 import type { NatsContext } from './context.js';
 import { buildMeta, isLive, toObjectInfo } from './meta.js';
 import { chunkSubject, storeForBucket } from './names.js';
-import { FramePublisher } from './publisher.js';
+import { FramePlacement, FramePublisher } from './publisher.js';
 import { describe, fetchFrames } from './sealed.js';
 import { commitReplacing } from './writer.js';
 
@@ -34,23 +33,15 @@ export async function copyStored(ctx: NatsContext, input: CopyStoredInput): Prom
     await ctx.requireBucket(store);
     const id = nuid.next();
     const subject = chunkSubject(store, id);
-    let firstSeq = 0;
-    let previous = 0;
-    let acked = 0;
-    const seqGaps: SeqGap[] = [];
-    const pub = new FramePublisher(ctx, subject, (seq) => {
-      if (acked === 0) firstSeq = seq;
-      else if (seq !== previous + 1) seqGaps.push({ frame: acked, seq: BigInt(seq) });
-      previous = seq;
-      acked++;
-    });
+    const placed = new FramePlacement();
+    const pub = new FramePublisher(ctx, subject, (seq) => placed.add(seq));
     let meta;
     try {
       for await (const frame of fetchFrames(ctx, srcStore, cur.meta, env, 0, env.frames - 1)) {
         await pub.publish(frame);
       }
       await pub.drain();
-      if (acked !== env.frames) throw new Error(`copied ${acked} frames of ${env.frames}`);
+      if (placed.count !== env.frames) throw new Error(`copied ${placed.count} frames of ${env.frames}`);
       meta = buildMeta({
         store,
         key: input.key,
@@ -65,7 +56,7 @@ export async function copyStored(ctx: NatsContext, input: CopyStoredInput): Prom
         chunks: cur.meta.chunks,
         digest: cur.meta.digest,
         chunkSize: cur.meta.options?.max_chunk_size ?? 0,
-        envelope: await crypto.keys.copyEnvelope(opened, input.bucket, input.key, { firstSeq, seqGaps }),
+        envelope: await crypto.keys.copyEnvelope(opened, input.bucket, input.key, placed),
       });
     } catch (e) {
       await pub.abandon();

@@ -52,3 +52,22 @@ export class FramePublisher {
     this.onAck(ack.seq, owner);
   }
 }
+
+/**
+ * Where acknowledged frames landed, as the envelope records it (docs/format.md §5): the sequence of frame 0
+ * and every jump in sequences (other writers' messages interleave). Feed it acks in publish order.
+ */
+export class FramePlacement {
+  firstSeq = 0;
+  readonly seqGaps: Array<{ frame: number; seq: bigint }> = [];
+  /** Frames placed so far. */
+  count = 0;
+  private previous = 0;
+
+  add(seq: number): void {
+    if (this.count === 0) this.firstSeq = seq;
+    else if (seq !== this.previous + 1) this.seqGaps.push({ frame: this.count, seq: BigInt(seq) });
+    this.previous = seq;
+    this.count++;
+  }
+}

@@ -4,7 +4,7 @@
 // envelope only. A read fetches exactly the frames that cover its range, checks each one arrives at the
 // JetStream sequence the envelope recorded, and opens them in the worker pool.
 import type { StreamParams } from '../../crypto/codec.js';
-import { ENVELOPE_META_KEY, frameSequence, type SealedMetadata, type SeqGap } from '../../crypto/format.js';
+import { ENVELOPE_META_KEY, frameSequence, type SealedMetadata } from '../../crypto/format.js';
 import { openStream, SealStream } from '../../crypto/pipeline.js';
 import type { ObjectKeys, OpenedObject } from '../../keys/envelope.js';
 import type { CryptoPool } from '../../pool/pool.js';
@@ -13,7 +13,7 @@ import type { BucketPolicy } from '../policy.js';
 import { ConsumerReader } from './consumer.js';
 import type { NatsContext } from './context.js';
 import { formatDigest, toObjectInfo, type ServerObjectInfo } from './meta.js';
-import { FramePublisher } from './publisher.js';
+import { FramePlacement, FramePublisher } from './publisher.js';
 import { chunkSubject, streamForStore } from './names.js';
 
 /** What the backend needs to encrypt: the worker pool, the keys, and the per-bucket policy. */
@@ -117,10 +117,7 @@ export async function writeSealed(
       hashes: hashing?.names ?? [],
       digestFrames: true,
     });
-    let firstSeq = 0;
-    let previous = 0;
-    let acked = 0;
-    const seqGaps: SeqGap[] = [];
+    const placed = new FramePlacement();
     // Each sealed batch's buffer goes back to the sealer once all its frames are acknowledged (the server
     // has them; nats.js no longer does), so a PUT reuses a few buffers instead of making garbage.
     const unacked = new Map<ArrayBufferLike, number>();
@@ -132,10 +129,7 @@ export async function writeSealed(
       }
     };
     const pub = new FramePublisher(ctx, subject, (seq, frame) => {
-      if (acked === 0) firstSeq = seq;
-      else if (seq !== previous + 1) seqGaps.push({ frame: acked, seq: BigInt(seq) });
-      previous = seq;
-      acked++;
+      placed.add(seq);
       unacked.set(frame.buffer, unacked.get(frame.buffer)! - 1);
       release(frame.buffer);
     });
@@ -161,8 +155,8 @@ export async function writeSealed(
       salt: stream.salt,
       size: sum.size,
       frames: sum.frames,
-      firstSeq,
-      seqGaps,
+      firstSeq: placed.firstSeq,
+      seqGaps: placed.seqGaps,
       meta: sealedMeta(input),
     });
     return {
